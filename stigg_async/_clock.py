@@ -1,0 +1,152 @@
+"""Time and randomness as injectable services.
+
+Everything in the SDK that waits, schedules or jitters asks a :class:`Clock`, so
+tests drive time with :class:`FakeClock` instead of sleeping for real.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import random
+import time
+from datetime import datetime, timedelta, timezone
+from typing import Protocol, runtime_checkable
+
+__all__ = ["Clock", "FakeClock", "SystemClock"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """What the SDK needs of time: a monotonic reading, wall time, sleeping, jitter."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes backwards (for ages and deadlines)."""
+        ...
+
+    def now(self) -> datetime:
+        """The current wall-clock time, timezone-aware (UTC)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds``; cancellable."""
+        ...
+
+    def random(self) -> float:
+        """A float in [0, 1), for jitter."""
+        ...
+
+
+class SystemClock:
+    """The real clock: ``time.monotonic``, ``datetime.now(UTC)`` and ``asyncio.sleep``.
+
+    Example:
+        >>> clock = SystemClock()
+        >>> clock.monotonic() <= clock.monotonic()
+        True
+    """
+
+    __slots__ = ("_rng",)
+
+    def __init__(self, rng: random.Random | None = None) -> None:
+        self._rng = rng or random.Random()
+
+    # Bound once: monotonic() sits on the entitlement read path.
+    monotonic = staticmethod(time.monotonic)
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
+
+    def random(self) -> float:
+        return self._rng.random()
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+class FakeClock:
+    """A clock that moves only when told to, for tests.
+
+    ``sleep`` parks the caller until :meth:`advance` moves time past its deadline.
+    With ``auto_advance=True`` a sleep instead moves time forward at once (and is
+    recorded in :attr:`sleeps`), which suits retry tests that only count waits.
+
+    Example:
+        >>> clock = FakeClock()
+        >>> start = clock.monotonic()
+        >>> clock.advance(5)
+        >>> clock.monotonic() - start
+        5.0
+    """
+
+    def __init__(
+        self,
+        *,
+        start: datetime | None = None,
+        auto_advance: bool = False,
+        seed: int = 0,
+    ) -> None:
+        self._wall_start = start or datetime(2026, 1, 1, tzinfo=timezone.utc)
+        if self._wall_start.tzinfo is None:
+            raise ValueError("FakeClock start must be timezone-aware")
+        self._elapsed = 0.0
+        self._monotonic_base = 1_000.0
+        self.auto_advance = auto_advance
+        self.sleeps: list[float] = []
+        self._rng = random.Random(seed)
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def monotonic(self) -> float:
+        return self._monotonic_base + self._elapsed
+
+    def now(self) -> datetime:
+        return self._wall_start + timedelta(seconds=self._elapsed)
+
+    def random(self) -> float:
+        return self._rng.random()
+
+    async def sleep(self, seconds: float) -> None:
+        seconds = max(0.0, seconds)
+        self.sleeps.append(seconds)
+        if self.auto_advance:
+            self.advance(seconds)
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.monotonic() + seconds, next(self._seq), future))
+        await future
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward and wake every sleeper whose deadline has passed."""
+        if seconds < 0:
+            raise ValueError("time cannot move backwards")
+        self._elapsed += seconds
+        now = self.monotonic()
+        while self._sleepers and self._sleepers[0][0] <= now:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
+
+    async def run_for(self, seconds: float, *, step: float | None = None) -> None:
+        """Advance ``seconds`` in steps, letting woken tasks run after each step."""
+        remaining = seconds
+        step = step or max(seconds / 100, 0.001)
+        while remaining > 1e-12:
+            delta = min(step, remaining)
+            self.advance(delta)
+            remaining -= delta
+            for _ in range(5):
+                await asyncio.sleep(0)
+
+    @property
+    def pending_sleepers(self) -> int:
+        """How many tasks are parked in :meth:`sleep`."""
+        return sum(1 for _, _, f in self._sleepers if not f.done())
+
+    def __repr__(self) -> str:
+        return f"FakeClock(now={self.now().isoformat()})"
