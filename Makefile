@@ -39,7 +39,7 @@ test: lint typecheck
 	$(PY) -m pytest
 
 demo: $(STAMP)
-	$(PY) -m stigg_async.emulator.demo
+	$(PY) scripts/run_demo.py
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

@@ -128,7 +128,8 @@ class StiggError(Exception):
         return parts[0] if len(parts) == 1 else f"{parts[0]} ({', '.join(parts[1:])})"
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.message!r}, operation={self.operation!r}, retries={self.retries})"
+        name = type(self).__name__
+        return f"{name}({self.message!r}, operation={self.operation!r}, retries={self.retries})"
 
 
 class StiggConfigurationError(StiggError, ValueError):

@@ -1,0 +1,193 @@
+"""The local decision (DESIGN section 4), as pure functions over built snapshots.
+
+Rules, in order, for a check of ``feature_id`` with ``requested`` usage (default 0):
+
+1. a customer-level denial (``CustomerNotFound``, ``NoActiveSubscription``...) denies;
+2. a feature missing from the snapshot is denied, ``NoFeatureEntitlementInSubscription``;
+3. a server-set ``accessDeniedReason`` on the entitlement denies with it (except
+   ``RequestedUsageExceedingLimit`` on a metered entitlement, which rule 6 recomputes
+   locally from the current usage);
+4. ``BOOLEAN`` (and ``ENUM``) grant; ``NUMBER`` with meter ``None`` grants (its limit
+   is a value, e.g. a maximum file size);
+5. ``hasUnlimitedUsage`` or ``hasSoftLimit`` grant;
+6. metered: once the usage period ended (``usagePeriodEnd`` / ``nextResetDate`` in the
+   past) the current usage counts as 0 until the next refresh; grant iff
+   ``currentUsage + requested <= usageLimit``, else ``RequestedUsageExceedingLimit``.
+
+The facade's warm path inlines rule 6 for speed; these functions are the reference
+it is tested against, and they answer every other path.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from stigg_async._cache._model import (
+    CachedEntitlement,
+    EntitlementResult,
+    EntitlementSource,
+    FeatureInfo,
+    _Check,
+    _Snapshot,
+    _Stamp,
+)
+from stigg_async._cache._options import Fallback
+from stigg_async._models._enums import AccessDeniedReason, FeatureType, MeterType
+
+__all__ = ["compile_check", "evaluate", "evaluate_fallback", "fallback_entitlement"]
+
+_EXCEEDED = AccessDeniedReason.REQUESTED_USAGE_EXCEEDING_LIMIT
+_MISSING = AccessDeniedReason.NO_FEATURE_ENTITLEMENT_IN_SUBSCRIPTION
+_UNKNOWN = AccessDeniedReason.UNKNOWN
+_METERED = (MeterType.FLUCTUATING, MeterType.INCREMENTAL)
+_FRESH = EntitlementSource.FRESH_CACHE
+
+
+def _reset_at(ent: CachedEntitlement, now_mono: float, now_wall: datetime) -> float:
+    """The monotonic time at which the usage period ends (``inf``: never).
+
+    Converted once here so the check path compares floats, never datetimes.
+    """
+    ends = [d for d in (ent.usage_period_end, ent.next_reset_date) if d is not None]
+    if not ends:
+        return math.inf
+    return now_mono + (min(ends) - now_wall).total_seconds()
+
+
+def compile_check(
+    ent: CachedEntitlement, snapshot: _Snapshot, now_mono: float, now_wall: datetime
+) -> _Check:
+    """Precompute rules 3-6 for one entitlement, with its prebuilt no-usage answer."""
+    check = _Check()
+    check.ent = ent
+    check.usage = ent.current_usage
+    check.limit = math.inf
+    check.reset_at = math.inf
+    check.usage_written_at = -math.inf
+    check.usage_written_ts = None
+    check.metered = False
+    feature = ent.feature
+    reason = ent.access_denied_reason
+    metered = (
+        feature is not None
+        and feature.feature_type is FeatureType.NUMBER
+        and feature.meter_type in _METERED
+        and not ent.has_unlimited_usage
+        and not ent.has_soft_limit
+    )
+    if reason is not None and not (metered and reason is _EXCEEDED):
+        check.granted, check.reason = False, reason  # rule 3
+    elif feature is None or feature.feature_type is None:
+        # A type this SDK does not know: trust the server's own decision.
+        check.granted = ent.is_granted
+        check.reason = None if ent.is_granted else (reason or _UNKNOWN)
+    elif not metered:
+        check.granted, check.reason = True, None  # rules 4 and 5
+    elif ent.usage_limit is None:
+        # Metered without a limit is not a shape the API sends; trust the server.
+        check.granted = ent.is_granted
+        check.reason = None if ent.is_granted else (reason or _EXCEEDED)
+    else:
+        check.metered = True  # rule 6
+        check.limit = ent.usage_limit
+        check.reset_at = _reset_at(ent, now_mono, now_wall)
+        usage = check.usage if now_mono < check.reset_at else 0.0
+        check.granted = usage <= check.limit
+        check.reason = None if check.granted else _EXCEEDED
+    usage = check.usage if now_mono < check.reset_at else 0.0
+    check.result = EntitlementResult(
+        ent, check.granted, check.reason, None, usage, _FRESH, snapshot, ent.feature_id
+    )
+    return check
+
+
+def _absent(feature_id: str) -> CachedEntitlement:
+    return CachedEntitlement(feature_id=feature_id)
+
+
+def evaluate(
+    snapshot: _Snapshot,
+    feature_id: str,
+    requested_usage: float | None,
+    now_mono: float,
+    source: EntitlementSource,
+) -> EntitlementResult:
+    """Decide one check from a snapshot (rules 1-6), labelled with ``source``.
+
+    Example:
+        >>> evaluate(snap, "feature-02-campaigns", 3, clock.monotonic(),  # doctest: +SKIP
+        ...          EntitlementSource.FRESH_CACHE).is_granted
+        True
+    """
+    if snapshot.denial is not None:  # rule 1
+        return EntitlementResult(
+            _absent(feature_id),
+            False,
+            snapshot.denial,
+            requested_usage,
+            0.0,
+            source,
+            snapshot,
+            feature_id,
+        )
+    check = snapshot.checks.get(feature_id)
+    if check is None:  # rule 2
+        return EntitlementResult(
+            _absent(feature_id), False, _MISSING, requested_usage, 0.0, source, snapshot, feature_id
+        )
+    if now_mono < check.reset_at:
+        if requested_usage is None and source is _FRESH:
+            return check.result  # prebuilt when the snapshot was built
+        usage = check.usage
+    else:
+        usage = 0.0
+    if not check.metered:
+        granted, reason = check.granted, check.reason
+    else:
+        granted = usage + (requested_usage or 0.0) <= check.limit
+        reason = None if granted else _EXCEEDED
+    return EntitlementResult(
+        check.ent, granted, reason, requested_usage, usage, source, snapshot, feature_id
+    )
+
+
+def fallback_entitlement(feature_id: str, fallback: Fallback | None) -> CachedEntitlement:
+    """The entitlement a fallback stands for (built once per feature by the cache)."""
+    if fallback is None:
+        return CachedEntitlement(feature_id=feature_id, access_denied_reason=_UNKNOWN)
+    return CachedEntitlement(
+        feature_id=feature_id,
+        feature=FeatureInfo(id=feature_id),
+        is_granted=fallback.is_granted,
+        access_denied_reason=None if fallback.is_granted else _UNKNOWN,
+        usage_limit=None if fallback.usage_limit is None else float(fallback.usage_limit),
+        has_unlimited_usage=fallback.has_unlimited_usage,
+    )
+
+
+def evaluate_fallback(
+    ent: CachedEntitlement, requested_usage: float | None, stamp: _Stamp
+) -> EntitlementResult:
+    """Answer from a fallback entitlement: its grant, within its limit if it has one."""
+    granted = ent.is_granted
+    reason = ent.access_denied_reason
+    if (
+        granted
+        and ent.usage_limit is not None
+        and not ent.has_unlimited_usage
+        and (requested_usage or 0.0) > ent.usage_limit
+    ):
+        granted, reason = False, _EXCEEDED
+    elif not granted and reason is None:
+        reason = _UNKNOWN
+    return EntitlementResult(
+        ent,
+        granted,
+        reason,
+        requested_usage,
+        0.0,
+        EntitlementSource.FALLBACK,
+        stamp,
+        ent.feature_id,
+    )

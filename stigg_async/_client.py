@@ -1,0 +1,265 @@
+"""``AsyncStigg``: the SDK's facade. One instance per application.
+
+It owns one HTTP session (through :class:`GraphQLTransport`), the entitlement cache
+with its poller, and the buffered usage pipeline, and offers one async method per
+Stigg operation. The methods live in small per-topic mixins; this module wires
+them together and owns the life cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+from types import TracebackType
+from typing import Any
+
+from stigg_async._cache import EntitlementCache, EntitlementCacheOptions
+from stigg_async._clock import Clock, SystemClock
+from stigg_async._errors import (
+    StiggClientStateError,
+    StiggConfigurationError,
+    StiggValidationError,
+)
+from stigg_async._facade_core import _FacadeCore
+from stigg_async._facade_customers import _CustomerMethods
+from stigg_async._facade_entitlements import _EntitlementMethods
+from stigg_async._facade_promotions import _PromotionMethods
+from stigg_async._facade_reporting import _ReportingMethods
+from stigg_async._facade_subscriptions import _SubscriptionMethods
+from stigg_async._facade_usage import _UsageMethods
+from stigg_async._retry import RetryPolicy, run_with_retries
+from stigg_async._transport import DEFAULT_API_URL, GraphQLTransport
+from stigg_async._usage import UsagePipeline, UsagePipelineOptions
+
+__all__ = ["AsyncStigg"]
+
+API_KEY_ENV = "STIGG_SERVER_API_KEY"
+API_URL_ENV = "STIGG_API_URL"
+
+# Bumped in every forked child, so a client can tell (for free, off the hot path)
+# that it was created in the parent and its sockets and tasks are not here.
+_fork_generation = 0
+
+
+def _after_fork_in_child() -> None:
+    global _fork_generation
+    _fork_generation += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class AsyncStigg(
+    _EntitlementMethods,
+    _UsageMethods,
+    _CustomerMethods,
+    _SubscriptionMethods,
+    _ReportingMethods,
+    _PromotionMethods,
+    _FacadeCore,
+):
+    """The async Stigg client.
+
+    Args:
+        api_key: the server API key. Defaults to the ``STIGG_SERVER_API_KEY``
+            environment variable; missing both is an error.
+        api_url: the GraphQL endpoint. Defaults to ``STIGG_API_URL``, then
+            ``https://api.stigg.io/graphql``. Plain ``http://`` is accepted only for
+            loopback hosts (the emulator).
+        timeout: seconds allowed for each HTTP request (default 10).
+        max_retries: retries of a transient failure (default 3; 0 disables).
+        retry: the full retry policy (backoff, deadline, jitter); ``max_retries``
+            overrides its ``max_retries`` when both are given.
+        entitlements: options of the entitlement cache and poller.
+        usage: options of the buffered usage pipeline.
+        max_connections: size of the HTTP connection pool (default 100).
+        clock: time source (tests pass a ``FakeClock``).
+
+    Example:
+        >>> import asyncio
+        >>> async def main() -> None:
+        ...     async with AsyncStigg(api_key="...", api_url="http://127.0.0.1:8787/graphql") as stigg:
+        ...         decision = await stigg.get_entitlement("customer-1", "feature-03-custom-domain")
+        ...         print(decision.is_granted)
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        api_url: str | None = None,
+        timeout: float = 10.0,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        entitlements: EntitlementCacheOptions | None = None,
+        usage: UsagePipelineOptions | None = None,
+        max_connections: int = 100,
+        clock: Clock | None = None,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if not key or not isinstance(key, str) or not key.strip():
+            raise StiggConfigurationError(
+                f"no API key: pass api_key=... or set {API_KEY_ENV} "
+                "(Stigg Console > Settings > Account > Environments > Server API key)"
+            )
+        url = api_url if api_url is not None else os.environ.get(API_URL_ENV) or DEFAULT_API_URL
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not math.isfinite(timeout)
+            or timeout <= 0
+        ):
+            raise StiggConfigurationError("timeout must be a positive number of seconds")
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
+            raise StiggConfigurationError("max_connections must be a positive integer")
+        policy = retry or RetryPolicy()
+        if max_retries is not None:
+            policy = RetryPolicy(
+                max_retries=max_retries,
+                initial_backoff=policy.initial_backoff,
+                max_backoff=policy.max_backoff,
+                deadline=policy.deadline,
+                jitter=policy.jitter,
+            )
+        self._clock = clock or SystemClock()
+        self._retry = policy
+        self._timeout = float(timeout)
+        self._transport = GraphQLTransport(
+            api_url=url, api_key=key, timeout=self._timeout, max_connections=max_connections
+        )
+        self._entitlements = EntitlementCache(
+            transport=self._transport,
+            retry_policy=policy,
+            clock=self._clock,
+            options=entitlements or EntitlementCacheOptions(),
+        )
+        self._usage = UsagePipeline(
+            transport=self._transport,
+            retry_policy=policy,
+            clock=self._clock,
+            options=usage or UsagePipelineOptions(),
+            on_measurements=self._entitlements.apply_usage,
+        )
+        self._fork_generation = _fork_generation
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._state = "new"  # new -> open -> closed
+        self._close_lock: asyncio.Lock | None = None
+
+    # -- life cycle --------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        """The GraphQL endpoint this client talks to."""
+        return str(self._transport.url)
+
+    @property
+    def is_closed(self) -> bool:
+        """True once :meth:`aclose` has been called."""
+        return self._state == "closed"
+
+    async def open(self) -> AsyncStigg:
+        """Open the HTTP session and start the poller and the usage flusher.
+
+        Called by ``async with`` and, lazily, by the first call; calling it again is
+        harmless.
+        """
+        await self._ensure_open()
+        return self
+
+    async def _ensure_open(self) -> None:
+        if self._state == "open":
+            self._check_context()
+            return
+        if self._state == "closed":
+            raise StiggClientStateError("this AsyncStigg is closed; create a new one")
+        self._check_context()
+        self._loop = asyncio.get_running_loop()
+        self._state = "open"
+        try:
+            await self._transport.open()
+            self._entitlements.start()
+            self._usage.start()
+        except BaseException:
+            self._state = "new"
+            raise
+
+    def _check_context(self) -> None:
+        if self._fork_generation != _fork_generation:
+            raise StiggClientStateError(
+                "this AsyncStigg was created in another process before a fork; its "
+                "connections and background tasks do not exist here. Create a new "
+                "AsyncStigg in the child process."
+            )
+        if self._loop is not None and asyncio.get_running_loop() is not self._loop:
+            raise StiggClientStateError(
+                "this AsyncStigg is bound to the event loop it was opened in; create one "
+                "client per event loop"
+            )
+
+    async def aclose(self, *, timeout: float | None = 10.0) -> None:
+        """Flush buffered usage (within ``timeout`` seconds), stop background work and
+        close the HTTP session. Idempotent.
+        """
+        if self._state == "closed":
+            return
+        was_open = self._state == "open"
+        self._state = "closed"
+        if was_open and self._fork_generation == _fork_generation:
+            try:
+                await self._usage.aclose(timeout)
+            finally:
+                try:
+                    await self._entitlements.aclose()
+                finally:
+                    await self._transport.close()
+        else:
+            await self._transport.close()
+
+    async def __aenter__(self) -> AsyncStigg:
+        return await self.open()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    # -- escape hatch ------------------------------------------------------------
+
+    async def execute(
+        self,
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        operation_name: str | None = None,
+        retry: bool = False,
+    ) -> dict[str, Any]:
+        """Send any GraphQL document and return its raw ``data``.
+
+        Not retried unless ``retry=True`` (the SDK cannot know whether an arbitrary
+        mutation is safe to send twice). Errors map to the usual exception classes.
+
+        Example:
+            >>> data = await stigg.execute(  # doctest: +SKIP
+            ...     "query Q($input: GetCustomerByRefIdInput!) "
+            ...     "{ getCustomerByRefId(input: $input) { refId } }",
+            ...     {"input": {"customerId": "customer-1"}},
+            ... )
+        """
+        if not isinstance(document, str) or not document.strip():
+            raise StiggValidationError("document must be a non-empty GraphQL string", field="document")
+        await self._ensure_open()
+        name = operation_name or "Execute"
+
+        async def send() -> dict[str, Any]:
+            return await self._transport.execute_text(document, variables, operation_name or "")
+
+        policy = self._retry if retry else RetryPolicy(max_retries=0, deadline=None)
+        return await run_with_retries(send, policy=policy, clock=self._clock, operation=name)
+
+    def __repr__(self) -> str:
+        return f"AsyncStigg(api_url={self.api_url!r}, api_key='***', state={self._state!r})"

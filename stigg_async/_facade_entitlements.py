@@ -1,0 +1,335 @@
+"""The facade's entitlement methods (mixed into ``AsyncStigg``).
+
+``get_entitlement`` is the SDK's hot path: a warm check of a metered feature costs
+a dict lookup, a clock read, a few float compares and one tuple allocation. It
+inlines rule 6 of the evaluator for that case only; every other case (stale, miss,
+customer-level denial, usage period over, bad arguments) goes to the cache, whose
+pure evaluator is the reference the inlined code is tested against.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from stigg_async._cache import (
+    EntitlementCache,
+    EntitlementCacheStats,
+    EntitlementCacheStatus,
+    EntitlementListener,
+    EntitlementResult,
+    EntitlementSource,
+    EntitlementsResult,
+    PrefetchSummary,
+)
+from stigg_async._clock import Clock
+from stigg_async._errors import StiggValidationError
+from stigg_async._models._enums import AccessDeniedReason
+
+__all__ = ["_EntitlementMethods"]
+
+_INF = math.inf
+_FRESH = EntitlementSource.FRESH_CACHE
+_EXCEEDED = AccessDeniedReason.REQUESTED_USAGE_EXCEEDING_LIMIT
+_new = tuple.__new__
+_Result = EntitlementResult
+
+
+def _check_id(value: Any, name: str, *, optional: bool = False) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise StiggValidationError(f"{name} must be a non-empty string", field=name)
+    return value
+
+
+def _check_usage(value: Any) -> float | None:
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise StiggValidationError(
+            "requested_usage must be a finite number >= 0", field="requested_usage"
+        )
+    return value
+
+
+def _validated(
+    customer_id: Any, feature_id: Any, resource_id: Any, requested_usage: Any
+) -> tuple[str, str, str | None, float | None]:
+    """The thorough argument check, run only when the cheap inline one objects."""
+    customer = _check_id(customer_id, "customer_id")
+    feature = _check_id(feature_id, "feature_id")
+    assert customer is not None
+    assert feature is not None
+    return (
+        customer,
+        feature,
+        _check_id(resource_id, "resource_id", optional=True),
+        _check_usage(requested_usage),
+    )
+
+
+def _key(item: Any) -> tuple[str, str | None]:
+    if isinstance(item, str):
+        customer = _check_id(item, "customer_id")
+        assert customer is not None
+        return customer, None
+    if isinstance(item, tuple) and len(item) == 2:
+        customer = _check_id(item[0], "customer_id")
+        assert customer is not None
+        return customer, _check_id(item[1], "resource_id", optional=True)
+    raise StiggValidationError(
+        "prefetch takes customer ids or (customer_id, resource_id) pairs", field="customer_ids"
+    )
+
+
+class _EntitlementMethods:
+    """Entitlement checks answered locally from the cache (see ``docs/entitlements.md``)."""
+
+    _entitlements: EntitlementCache
+    _clock: Clock
+
+    async def _ensure_open(self) -> None:
+        # AsyncStigg provides the real one (opens the transport, starts the cache).
+        self._entitlements.start()
+
+    async def get_entitlement(
+        self,
+        customer_id: str,
+        feature_id: str,
+        *,
+        resource_id: str | None = None,
+        requested_usage: float | None = None,
+    ) -> EntitlementResult:
+        """Check whether a customer may use a feature, answered from the local cache.
+
+        Never raises because the API is failing: the answer then comes from the last
+        known data (``source`` ``STALE_CACHE``) or the fallback (``FALLBACK``). Raises
+        :class:`StiggValidationError` for bad arguments.
+
+        Args:
+            customer_id: the customer's id.
+            feature_id: the feature's id (its ``refId``).
+            resource_id: the resource, for resource-scoped subscriptions.
+            requested_usage: units about to be used (default 0); a metered check is
+                granted iff ``current_usage + requested_usage <= usage_limit``.
+
+        Example:
+            >>> result = await stigg.get_entitlement(  # doctest: +SKIP
+            ...     "customer-1", "feature-02-campaigns", requested_usage=1
+            ... )
+            >>> if result.is_granted:  # doctest: +SKIP
+            ...     send_campaign()
+        """
+        try:
+            if (
+                type(customer_id) is not str
+                or type(feature_id) is not str
+                or not customer_id
+                or not feature_id
+                or (resource_id is not None and (type(resource_id) is not str or not resource_id))
+                or (requested_usage is not None and not 0.0 <= requested_usage < _INF)
+            ):
+                customer_id, feature_id, resource_id, requested_usage = _validated(
+                    customer_id, feature_id, resource_id, requested_usage
+                )
+        except TypeError:  # e.g. requested_usage="3": comparing raised
+            customer_id, feature_id, resource_id, requested_usage = _validated(
+                customer_id, feature_id, resource_id, requested_usage
+            )
+        cache = self._entitlements
+        snap = cache._entries.get((customer_id, resource_id))
+        if snap is not None:
+            now = cache._monotonic()
+            if now < snap.fresh_until:
+                check = snap.checks.get(feature_id)
+                if check is not None and now < check.reset_at:
+                    snap.used = True
+                    cache._health.hits += 1
+                    if requested_usage is None:
+                        return check.result
+                    if check.metered:
+                        usage = check.usage
+                        if usage + requested_usage <= check.limit:
+                            return _new(
+                                _Result,
+                                (
+                                    check.ent,
+                                    True,
+                                    None,
+                                    requested_usage,
+                                    usage,
+                                    _FRESH,
+                                    snap,
+                                    feature_id,
+                                ),
+                            )
+                        return _new(
+                            _Result,
+                            (
+                                check.ent,
+                                False,
+                                _EXCEEDED,
+                                requested_usage,
+                                usage,
+                                _FRESH,
+                                snap,
+                                feature_id,
+                            ),
+                        )
+                    return _new(
+                        _Result,
+                        (
+                            check.ent,
+                            check.granted,
+                            check.reason,
+                            requested_usage,
+                            check.usage,
+                            _FRESH,
+                            snap,
+                            feature_id,
+                        ),
+                    )
+        if cache._loop is None:
+            await self._ensure_open()
+        return await cache.get(customer_id, feature_id, resource_id, requested_usage)
+
+    def peek_entitlement(
+        self,
+        customer_id: str,
+        feature_id: str,
+        *,
+        resource_id: str | None = None,
+        requested_usage: float | None = None,
+    ) -> EntitlementResult:
+        """Like :meth:`get_entitlement`, but never waits: cache or fallback only.
+
+        Usable from synchronous code. On a miss (or stale data) it answers from the
+        fallback (or the stale data) at once and fetches in the background, so a
+        later check finds the data.
+
+        Example:
+            >>> feature = "feature-03-custom-domain"
+            >>> result = stigg.peek_entitlement("customer-1", feature)  # doctest: +SKIP
+            >>> result.is_granted  # doctest: +SKIP
+            True
+        """
+        customer, feature, resource, usage = _validated(
+            customer_id, feature_id, resource_id, requested_usage
+        )
+        return self._entitlements.peek(customer, feature, resource, usage)
+
+    async def get_entitlements(
+        self, customer_id: str, *, resource_id: str | None = None
+    ) -> EntitlementsResult:
+        """Every entitlement of a customer, evaluated locally with no requested usage.
+
+        Example:
+            >>> everything = await stigg.get_entitlements("customer-1")  # doctest: +SKIP
+            >>> everything["feature-01-templates"].usage_limit  # doctest: +SKIP
+            5.0
+        """
+        customer = _check_id(customer_id, "customer_id")
+        resource = _check_id(resource_id, "resource_id", optional=True)
+        assert customer is not None
+        if self._entitlements._loop is None:
+            await self._ensure_open()
+        return await self._entitlements.get_all(customer, resource)
+
+    async def refresh_entitlements(
+        self, customer_id: str, *, resource_id: str | None = None
+    ) -> EntitlementsResult:
+        """Fetch a customer's entitlements from the API now, bypassing freshness.
+
+        Never raises for API failures; look at ``source`` (``NETWORK`` on success).
+
+        Example:
+            >>> (await stigg.refresh_entitlements("customer-1")).source  # doctest: +SKIP
+            <EntitlementSource.NETWORK: 'network'>
+        """
+        customer = _check_id(customer_id, "customer_id")
+        resource = _check_id(resource_id, "resource_id", optional=True)
+        assert customer is not None
+        if self._entitlements._loop is None:
+            await self._ensure_open()
+        return await self._entitlements.refresh(customer, resource)
+
+    async def prefetch(
+        self, customer_ids: Iterable[str] | Iterable[tuple[str, str | None]]
+    ) -> PrefetchSummary:
+        """Load many customers' entitlements in batched requests (warm-up).
+
+        Items are customer ids or ``(customer_id, resource_id)`` pairs.
+
+        Example:
+            >>> keys = ["customer-1", ("customer-2", "site-a")]
+            >>> summary = await stigg.prefetch(keys)  # doctest: +SKIP
+            >>> summary.loaded, summary.failed  # doctest: +SKIP
+            (2, ())
+        """
+        if isinstance(customer_ids, str):
+            raise StiggValidationError(
+                "prefetch takes an iterable of customer ids, not one string",
+                field="customer_ids",
+            )
+        keys = [_key(item) for item in customer_ids]
+        if self._entitlements._loop is None:
+            await self._ensure_open()
+        return await self._entitlements.prefetch(keys)
+
+    async def wait_until_ready(self, timeout: float | None = None) -> bool:
+        """Wait until the cache's first refresh succeeded; False on timeout (never raises).
+
+        Example:
+            >>> await stigg.prefetch(["customer-1"])  # doctest: +SKIP
+            >>> await stigg.wait_until_ready(timeout=5)  # doctest: +SKIP
+            True
+        """
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0
+        ):
+            raise StiggValidationError("timeout must be a number >= 0 or None", field="timeout")
+        if self._entitlements._loop is None:
+            await self._ensure_open()
+        return await self._entitlements.wait_until_ready(timeout)
+
+    @property
+    def entitlement_status(self) -> EntitlementCacheStatus:
+        """The cache's health: state (initializing/valid/interrupted/closed), why, since when.
+
+        Example:
+            >>> stigg.entitlement_status.state  # doctest: +SKIP
+            <CacheState.VALID: 'valid'>
+        """
+        return self._entitlements.status
+
+    @property
+    def entitlement_stats(self) -> EntitlementCacheStats:
+        """Counters: hits, stale hits, misses, fallbacks, requests, batch sizes...
+
+        Example:
+            >>> stigg.entitlement_stats.hits  # doctest: +SKIP
+            1042
+        """
+        return self._entitlements.stats
+
+    def add_entitlement_listener(self, callback: EntitlementListener) -> Callable[[], None]:
+        """Call ``callback(change)`` when a cached customer's entitlements change.
+
+        ``change`` is an :class:`EntitlementsChange` (customer, resource, feature ids,
+        cause ``"refresh"`` or ``"usage"``). The callback may be a coroutine function;
+        exceptions it raises are logged and ignored. Returns a function that removes it.
+
+        Example:
+            >>> def on_change(change):
+            ...     print(change.customer_id, sorted(change.feature_ids))
+            >>> remove = stigg.add_entitlement_listener(on_change)  # doctest: +SKIP
+            >>> remove()  # doctest: +SKIP
+        """
+        return self._entitlements.add_listener(callback)

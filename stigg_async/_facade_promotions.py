@@ -1,0 +1,125 @@
+"""Facade methods for promotional entitlements and coupons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from stigg_async._errors import StiggResponseError
+from stigg_async._facade_core import _FacadeCore
+from stigg_async._models import (
+    CouponPage,
+    CouponStatus,
+    CursorPaging,
+    GrantPromotionalEntitlementInput,
+    PromotionalEntitlement,
+    RevokePromotionalEntitlementInput,
+    build_input,
+)
+from stigg_async._models import (
+    GrantPromotionalEntitlementsInput as _GrantMany,
+)
+
+__all__ = ["_PromotionMethods"]
+
+
+class _PromotionMethods(_FacadeCore):
+    async def grant_promotional_entitlements(
+        self,
+        customer_id: str,
+        promotional_entitlements: Sequence[GrantPromotionalEntitlementInput | Mapping[str, Any]],
+    ) -> list[PromotionalEntitlement]:
+        """Grant features or extra limits to a customer beyond their plan.
+
+        Each grant names a ``feature_id`` and a ``period`` (``ONE_WEEK`` ... ``LIFETIME``,
+        or ``CUSTOM`` with ``custom_end_date``), optionally a ``usage_limit``. The
+        customer's cached entitlements are refreshed afterwards.
+
+        Example:
+            >>> grants = await stigg.grant_promotional_entitlements(  # doctest: +SKIP
+            ...     "customer-1",
+            ...     [{"feature_id": "feature-04-analytics", "period": "ONE_MONTH"}],
+            ... )
+        """
+        op = "GrantPromotionalEntitlements"
+        grants = self._inputs(
+            GrantPromotionalEntitlementInput, promotional_entitlements, "promotional_entitlements", op
+        )
+        model = build_input(
+            _GrantMany, operation=op, customer_id=customer_id, promotional_entitlements=grants
+        )
+        raw = await self._call(op, {"input": model.to_variables()})
+        if not isinstance(raw, list):
+            raise StiggResponseError("grantPromotionalEntitlements did not return a list", operation=op)
+        result = [self._result(PromotionalEntitlement, r, op) for r in raw]
+        await self._refresh_customer(customer_id)
+        return result
+
+    async def revoke_promotional_entitlement(
+        self, customer_id: str, feature_id: str
+    ) -> PromotionalEntitlement:
+        """Take back a promotional entitlement; the customer's cache is refreshed.
+
+        Example:
+            >>> await stigg.revoke_promotional_entitlement(  # doctest: +SKIP
+            ...     "customer-1", "feature-04-analytics"
+            ... )
+        """
+        op = "RevokePromotionalEntitlement"
+        model = build_input(
+            RevokePromotionalEntitlementInput,
+            operation=op,
+            customer_id=customer_id,
+            feature_id=feature_id,
+        )
+        raw = await self._call(op, {"input": model.to_variables()})
+        result = self._result(PromotionalEntitlement, raw, op)
+        await self._refresh_customer(customer_id)
+        return result
+
+    async def get_coupons(
+        self,
+        *,
+        status: CouponStatus | str | None = None,
+        coupon_id: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> CouponPage:
+        """One page of coupons (``coupons``), optionally by status or id.
+
+        Example:
+            >>> page = await stigg.get_coupons(status="ACTIVE")  # doctest: +SKIP
+            >>> [c.ref_id for c in page.items]  # doctest: +SKIP
+        """
+        op = "GetCoupons"
+        variables: dict[str, Any] = {}
+        flt: dict[str, Any] = {}
+        if status is not None:
+            flt["status"] = {"eq": self._enum_value(CouponStatus, status, "status", op)}
+        if coupon_id is not None:
+            if not isinstance(coupon_id, str) or not coupon_id:
+                from stigg_async._errors import StiggValidationError
+
+                raise StiggValidationError(
+                    "coupon_id must be a non-empty string", field="coupon_id", operation=op
+                )
+            flt["refId"] = {"eq": coupon_id}
+        if flt:
+            variables["filter"] = flt
+        if first is not None or after is not None:
+            paging = build_input(CursorPaging, operation=op, first=first, after=after)
+            variables["paging"] = paging.to_variables()
+        raw = await self._call(op, variables)
+        return self._result(CouponPage, raw, op)
+
+    @staticmethod
+    def _enum_value(enum: Any, value: Any, name: str, operation: str) -> str:
+        from stigg_async._errors import StiggValidationError
+
+        try:
+            return str(enum(value).value)
+        except ValueError:
+            allowed = ", ".join(m.value for m in enum)
+            raise StiggValidationError(
+                f"{name} must be one of {allowed}", field=name, operation=operation
+            ) from None

@@ -1,0 +1,178 @@
+"""The facade's buffered usage methods: ``track_usage``, ``track_event``, ``flush``.
+
+``AsyncStigg`` inherits them; the work is done by its :class:`UsagePipeline`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from stigg_async._facade_core import _FacadeCore
+from stigg_async._usage import UsageStats
+
+__all__ = ["_UsageMethods"]
+
+
+class _UsageMethods(_FacadeCore):
+    """Buffered usage reporting, mixed into ``AsyncStigg``."""
+
+    def track_usage(
+        self,
+        customer_id: str,
+        feature_id: str,
+        value: float,
+        *,
+        update_behavior: str = "DELTA",
+        resource_id: str | None = None,
+        dimensions: Mapping[str, str | int | float | bool] | None = None,
+        idempotency_key: str | None = None,
+        created_at: datetime | None = None,
+    ) -> bool:
+        """Queue a calculated-usage report; it is sent in a batch in the background.
+
+        Costs about a microsecond and never waits. ``value`` is a change (``DELTA``,
+        the default; negative for meters that go down) or the new total (``SET``,
+        ``>= 0``; also accepts ``UsageUpdateBehavior.SET``). A key is minted unless you
+        pass ``idempotency_key``; it is sent on every retry, so the report is counted
+        once. Returns False (and counts it in ``usage_stats.dropped``) if the queue is
+        full; use :meth:`track_usage_async` to wait for room instead.
+
+        Raises:
+            StiggValidationError: bad input; nothing was queued.
+            StiggClientStateError: the client is closed.
+
+        Example:
+            >>> stigg.track_usage("customer-1", "feature-02-campaigns", 1)  # doctest: +SKIP
+            True
+            >>> stigg.track_usage(  # doctest: +SKIP
+            ...     "customer-1", "feature-07-active-users", 12, update_behavior="SET"
+            ... )
+            True
+        """
+        return self._usage.track_usage(
+            customer_id,
+            feature_id,
+            value,
+            update_behavior=update_behavior,
+            resource_id=resource_id,
+            dimensions=dimensions,
+            idempotency_key=idempotency_key,
+            created_at=created_at,
+        )
+
+    async def track_usage_async(
+        self,
+        customer_id: str,
+        feature_id: str,
+        value: float,
+        *,
+        update_behavior: str = "DELTA",
+        resource_id: str | None = None,
+        dimensions: Mapping[str, str | int | float | bool] | None = None,
+        idempotency_key: str | None = None,
+        created_at: datetime | None = None,
+    ) -> bool:
+        """Like :meth:`track_usage`, but waits for room when the queue is full.
+
+        With ``full_queue_policy="wait"`` (the default) it waits up to
+        ``enqueue_timeout`` seconds; False means the item was still refused.
+
+        Example:
+            >>> await stigg.track_usage_async(  # doctest: +SKIP
+            ...     "customer-1", "feature-02-campaigns", 1
+            ... )
+            True
+        """
+        return await self._usage.enqueue_usage(
+            customer_id,
+            feature_id,
+            value,
+            update_behavior=update_behavior,
+            resource_id=resource_id,
+            dimensions=dimensions,
+            idempotency_key=idempotency_key,
+            created_at=created_at,
+        )
+
+    def track_event(
+        self,
+        customer_id: str,
+        event_name: str,
+        *,
+        dimensions: Mapping[str, str | int | float | bool] | None = None,
+        resource_id: str | None = None,
+        idempotency_key: str | None = None,
+        timestamp: datetime | None = None,
+    ) -> bool:
+        """Queue a raw usage event; Stigg aggregates events into metered usage.
+
+        Same contract as :meth:`track_usage`. ``dimensions`` is a flat mapping of
+        names to str/int/float/bool; ``timestamp`` (timezone-aware) defaults to the
+        time of this call.
+
+        Example:
+            >>> stigg.track_event(  # doctest: +SKIP
+            ...     "customer-1", "user_login", dimensions={"user_id": "user-01"}
+            ... )
+            True
+        """
+        return self._usage.track_event(
+            customer_id,
+            event_name,
+            resource_id=resource_id,
+            dimensions=dimensions,
+            idempotency_key=idempotency_key,
+            timestamp=timestamp,
+        )
+
+    async def track_event_async(
+        self,
+        customer_id: str,
+        event_name: str,
+        *,
+        dimensions: Mapping[str, str | int | float | bool] | None = None,
+        resource_id: str | None = None,
+        idempotency_key: str | None = None,
+        timestamp: datetime | None = None,
+    ) -> bool:
+        """Like :meth:`track_event`, but waits for room when the queue is full.
+
+        Example:
+            >>> await stigg.track_event_async("customer-1", "user_login")  # doctest: +SKIP
+            True
+        """
+        return await self._usage.enqueue_event(
+            customer_id,
+            event_name,
+            resource_id=resource_id,
+            dimensions=dimensions,
+            idempotency_key=idempotency_key,
+            timestamp=timestamp,
+        )
+
+    async def flush(self, timeout: float | None = None) -> bool:
+        """Send everything tracked so far now, and wait for the outcome.
+
+        Returns True when every item tracked before the call was delivered or
+        definitively failed (passed to ``on_error``) within ``timeout`` seconds
+        (``None``: no limit).
+
+        Example:
+            >>> stigg.track_usage("customer-1", "feature-02-campaigns", 1)  # doctest: +SKIP
+            True
+            >>> await stigg.flush(timeout=5)  # doctest: +SKIP
+            True
+        """
+        await self._ensure_open()
+        return await self._usage.flush(timeout)
+
+    @property
+    def usage_stats(self) -> UsageStats:
+        """Counters of the usage pipeline (enqueued, sent, retried, failed, dropped, ...).
+
+        Example:
+            >>> stigg.usage_stats.pending  # doctest: +SKIP
+            0
+        """
+        return self._usage.stats

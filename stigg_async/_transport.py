@@ -1,0 +1,356 @@
+"""The HTTP layer: one gql ``Client`` over one aiohttp session, with honest errors.
+
+gql is used as it is meant to be (``Client`` + ``AIOHTTPTransport``) with three
+measured fixes (DESIGN section 5):
+
+* no schema on the client, so documents are not validated per call (1-9 ms each);
+  the test suite validates every document against the schema instead;
+* requests carry document text printed once at load, not re-printed per call;
+* an HTTP error status is kept even when the body is GraphQL JSON (gql drops it),
+  so 401/429/5xx are told apart from GraphQL business errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+import math
+import platform
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+from gql import Client, GraphQLRequest
+from gql.transport.aiohttp import AIOHTTPTransport
+from gql.transport.exceptions import (
+    TransportClosed,
+    TransportConnectionFailed,
+    TransportProtocolError,
+    TransportQueryError,
+    TransportServerError,
+)
+from yarl import URL
+
+from stigg_async._errors import (
+    GraphQLErrorDetail,
+    StiggAuthenticationError,
+    StiggClientStateError,
+    StiggConfigurationError,
+    StiggConnectionError,
+    StiggError,
+    StiggGraphQLError,
+    StiggHTTPError,
+    StiggRateLimitError,
+    StiggResponseError,
+    StiggServerError,
+    StiggTimeoutError,
+    redact,
+)
+from stigg_async._operations import Operation
+from stigg_async._version import __version__
+
+__all__ = ["DEFAULT_API_URL", "GraphQLTransport", "check_api_url", "user_agent"]
+
+logger = logging.getLogger("stigg_async")
+
+DEFAULT_API_URL = "https://api.stigg.io/graphql"
+_MAX_ERROR_BODY = 300
+
+
+def user_agent() -> str:
+    """The ``User-Agent`` sent with every request, naming the SDK and its runtime."""
+    python = platform.python_version()
+    return f"stigg-async/{__version__} python/{python} aiohttp/{aiohttp.__version__}"
+
+
+def check_api_url(api_url: str) -> URL:
+    """Parse ``api_url``; refuse plain ``http://`` unless the host is loopback.
+
+    Example:
+        >>> str(check_api_url("http://127.0.0.1:8787/graphql"))
+        'http://127.0.0.1:8787/graphql'
+    """
+    try:
+        url = URL(api_url)
+    except (TypeError, ValueError) as exc:
+        raise StiggConfigurationError(f"api_url is not a valid URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise StiggConfigurationError("api_url must be an absolute http(s) URL")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise StiggConfigurationError(
+            "api_url uses plain http:// for a non-loopback host; the API key would travel "
+            "unencrypted. Use https://, or http:// only for 127.0.0.1 / localhost / ::1."
+        )
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class _HTTPStatusError(TransportServerError):
+    """A 4xx/5xx answer, carrying what gql would drop: status, headers, GraphQL errors."""
+
+    def __init__(self, status: int, headers: Mapping[str, str], body: Any, text: str) -> None:
+        super().__init__(f"HTTP {status}", status)
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.text = text
+
+
+class _StatusKeepingTransport(AIOHTTPTransport):
+    """``AIOHTTPTransport`` that raises :class:`_HTTPStatusError` for every >= 400 answer."""
+
+    async def _prepare_result(self, response: aiohttp.ClientResponse) -> Any:
+        if response.status >= 400:
+            text = await response.text(errors="replace")
+            try:
+                body: Any = json.loads(text)
+            except ValueError:
+                body = None
+            raise _HTTPStatusError(response.status, dict(response.headers), body, text)
+        return await super()._prepare_result(response)
+
+
+class _PreparedRequest(GraphQLRequest):
+    """A request whose payload reuses the document text printed once at load."""
+
+    def __init__(
+        self, text: str, operation_name: str | None, variables: Mapping[str, Any] | None
+    ) -> None:
+        # GraphQLRequest.__init__ would parse the text again; nothing downstream
+        # needs the AST because the client has no schema to validate against.
+        self.document = None  # type: ignore[assignment]
+        self.variable_values = dict(variables) if variables else None
+        self.operation_name = operation_name
+        self.extensions = None
+        self._text = text
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"query": self._text}
+        if self.operation_name:
+            payload["operationName"] = self.operation_name
+        if self.variable_values:
+            payload["variables"] = self.variable_values
+        return payload
+
+
+class GraphQLTransport:
+    """Sends GraphQL documents to Stigg and maps every failure to a :class:`StiggError`.
+
+    One instance owns one gql ``Client`` and one aiohttp session for its whole life.
+    It does not retry; the retry policy sits above it.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        api_key: str,
+        timeout: float,
+        max_connections: int = 100,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.url = check_api_url(api_url)
+        self._api_key = api_key
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        headers = {
+            "X-API-KEY": api_key,
+            "X-API-VERSION": "1",
+            "User-Agent": user_agent(),
+            **(extra_headers or {}),
+        }
+        self._gql_transport = _StatusKeepingTransport(
+            url=str(self.url),
+            headers=headers,
+            ssl=self.url.scheme == "https",
+        )
+        self._max_connections = max_connections
+        self._client = Client(
+            transport=self._gql_transport,
+            fetch_schema_from_transport=False,
+            execute_timeout=None,
+        )
+        self._session: Any = None
+        self._lock: asyncio.Lock | None = None
+        self._closed = False
+
+    @property
+    def is_open(self) -> bool:
+        """True between :meth:`open` and :meth:`close`."""
+        return self._session is not None
+
+    async def open(self) -> None:
+        """Open the aiohttp session (idempotent)."""
+        if self._closed:
+            raise StiggClientStateError("the client is closed; create a new AsyncStigg")
+        if self._session is not None:
+            return
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self._session is None:
+                # The connector must be created inside the running loop.
+                self._gql_transport.client_session_args = {
+                    "connector": aiohttp.TCPConnector(limit=self._max_connections),
+                }
+                self._session = await self._client.connect_async(  # type: ignore[no-untyped-call]
+                    reconnecting=False
+                )
+
+    async def close(self) -> None:
+        """Close the session; later calls fail with :class:`StiggClientStateError`."""
+        self._closed = True
+        if self._session is not None:
+            self._session = None
+            await self._client.close_async()  # type: ignore[no-untyped-call]
+
+    async def execute(
+        self,
+        op: Operation,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Send ``op`` and return its ``data``; raise a :class:`StiggError` on any failure."""
+        return await self.execute_text(op.text, variables, op.name, timeout=timeout)
+
+    async def execute_text(
+        self,
+        text: str,
+        variables: Mapping[str, Any] | None,
+        operation_name: str,
+        *,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Send a document given as text (for documents built at run time)."""
+        if self._session is None:
+            await self.open()
+        request = _PreparedRequest(text, operation_name, variables)
+        extra = {
+            "timeout": self._timeout if timeout is None else aiohttp.ClientTimeout(total=timeout)
+        }
+        try:
+            data = await self._session.execute(request, extra_args=extra)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            raise self._map_error(exc, operation_name) from None
+        if not isinstance(data, dict):
+            raise StiggResponseError("the response has no data object", operation=operation_name)
+        return data
+
+    def _map_error(self, exc: Exception, operation: str) -> StiggError:
+        if isinstance(exc, StiggError):
+            exc.operation = exc.operation or operation
+            return exc
+        if isinstance(exc, _HTTPStatusError):
+            return self._http_error(exc, operation)
+        if isinstance(exc, TransportQueryError):
+            details = tuple(GraphQLErrorDetail.from_payload(e) for e in exc.errors or ())
+            details = tuple(self._scrub(d) for d in details)
+            first = details[0] if details else None
+            cls = StiggGraphQLError.class_for(first.code if first else None)
+            message = first.message if first else "the server answered with GraphQL errors"
+            if first and first.code:
+                message = f"{first.code}: {message}"
+            return cls(message, errors=details, data=exc.data, operation=operation)
+        if isinstance(exc, (TimeoutError, asyncio.TimeoutError)) or _caused_by_timeout(exc):
+            return StiggTimeoutError("the request timed out", operation=operation)
+        if isinstance(exc, TransportConnectionFailed):
+            return StiggConnectionError(
+                self._safe(f"connection failed: {exc}"), operation=operation
+            )
+        if isinstance(exc, TransportClosed):
+            return StiggClientStateError("the transport is closed", operation=operation)
+        if isinstance(exc, TransportProtocolError):
+            return StiggResponseError(
+                self._safe(f"malformed response: {str(exc)[:_MAX_ERROR_BODY]}"),
+                operation=operation,
+            )
+        if isinstance(exc, aiohttp.ClientError):
+            return StiggConnectionError(
+                self._safe(f"connection failed: {exc}"), operation=operation
+            )
+        return StiggResponseError(
+            self._safe(f"unexpected {type(exc).__name__}: {exc}"), operation=operation
+        )
+
+    def _http_error(self, exc: _HTTPStatusError, operation: str) -> StiggHTTPError:
+        errors: tuple[GraphQLErrorDetail, ...] = ()
+        if isinstance(exc.body, dict) and isinstance(exc.body.get("errors"), list):
+            errors = tuple(
+                self._scrub(GraphQLErrorDetail.from_payload(e)) for e in exc.body["errors"]
+            )
+        status = exc.status
+        headers = {k.lower(): v for k, v in exc.headers.items()}
+        request_id = headers.get("x-request-id")
+        if errors:
+            detail = errors[0].message
+            if errors[0].code:
+                detail = f"{errors[0].code}: {detail}"
+        else:
+            detail = exc.text[:_MAX_ERROR_BODY].strip() or "no body"
+        message = self._safe(f"HTTP {status}: {detail}")
+        kwargs: dict[str, Any] = {
+            "status": status,
+            "errors": errors,
+            "request_id": request_id,
+            "operation": operation,
+        }
+        if status in (401, 403):
+            return StiggAuthenticationError(message, **kwargs)
+        if status == 429:
+            return StiggRateLimitError(
+                message, retry_after=_parse_retry_after(headers.get("retry-after")), **kwargs
+            )
+        if status >= 500:
+            return StiggServerError(message, **kwargs)
+        return StiggHTTPError(message, **kwargs)
+
+    def _safe(self, text: str) -> str:
+        return redact(text, self._api_key)
+
+    def _scrub(self, detail: GraphQLErrorDetail) -> GraphQLErrorDetail:
+        if self._api_key and self._api_key in detail.message:
+            return GraphQLErrorDetail(
+                message=self._safe(detail.message),
+                code=detail.code,
+                path=detail.path,
+                extensions={},
+            )
+        return detail
+
+    def __repr__(self) -> str:
+        return f"GraphQLTransport(url={str(self.url)!r}, open={self.is_open})"
+
+
+def _caused_by_timeout(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, (TimeoutError, asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds; HTTP dates are ignored)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None

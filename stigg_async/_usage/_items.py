@@ -1,0 +1,307 @@
+"""The queued item types and their enqueue-time validation.
+
+The enqueue path has a budget of about 2 µs per item, so items are not pydantic
+models: hand-written checks (which agree with the pydantic input models, see the
+tests) reject bad input with :class:`StiggValidationError` before anything is
+queued, and each item is stored as a plain tuple. Dicts in the API's camelCase
+are built only when a batch is sent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from numbers import Real
+from typing import Any, NamedTuple
+
+from stigg_async._errors import StiggValidationError
+from stigg_async._usage._keys import new_key
+
+__all__ = [
+    "DimensionValue",
+    "EventRecord",
+    "UsageRecord",
+    "make_event",
+    "make_usage",
+]
+
+#: What a dimension value may be (a flat mapping; no nesting).
+DimensionValue = str | int | float | bool
+
+_MAX_ID_LENGTH = 255
+# Ids repeat (a service has few features and a working set of customers), so a
+# string that passed the id checks once is remembered; bounded so it cannot grow
+# without limit on a service with millions of customers.
+_KNOWN_GOOD: set[str] = set()
+_KNOWN_GOOD_LIMIT = 50_000
+
+
+class UsageRecord(NamedTuple):
+    """One buffered calculated-usage report, as queued and as given to ``on_error``.
+
+    ``idempotency_key`` is the key sent on every attempt; re-sending the record later
+    with the same key (for example through ``report_usage``) cannot count it twice.
+
+    Example:
+        >>> r = make_usage("customer-1", "feature-02-campaigns", 3)
+        >>> (r.customer_id, r.value, r.update_behavior, len(r.idempotency_key))
+        ('customer-1', 3, 'DELTA', 32)
+    """
+
+    customer_id: str
+    feature_id: str
+    value: float
+    update_behavior: str
+    resource_id: str | None
+    dimensions: Mapping[str, DimensionValue] | None
+    created_at: datetime | None
+    idempotency_key: str
+    #: ``Clock.monotonic()`` when the item was tracked (ages, timestamps).
+    tracked_at: float
+
+    def to_input(self, stamp: datetime | None = None) -> dict[str, Any]:
+        """The ``ReportUsageBaseInput`` dict sent to the API."""
+        out: dict[str, Any] = {
+            "customerId": self.customer_id,
+            "featureId": self.feature_id,
+            "value": self.value,
+            "updateBehavior": self.update_behavior,
+            "idempotencyKey": self.idempotency_key,
+        }
+        if self.resource_id is not None:
+            out["resourceId"] = self.resource_id
+        if self.dimensions is not None:
+            out["dimensions"] = dict(self.dimensions)
+        when = self.created_at or stamp
+        if when is not None:
+            out["createdAt"] = format_datetime(when)
+        return out
+
+
+class EventRecord(NamedTuple):
+    """One buffered raw event, as queued and as given to ``on_error``.
+
+    Example:
+        >>> e = make_event("customer-1", "user_login", dimensions={"user_id": "u-1"})
+        >>> (e.event_name, dict(e.dimensions or {}))
+        ('user_login', {'user_id': 'u-1'})
+    """
+
+    customer_id: str
+    event_name: str
+    resource_id: str | None
+    dimensions: Mapping[str, DimensionValue] | None
+    timestamp: datetime | None
+    idempotency_key: str
+    #: ``Clock.monotonic()`` when the event was tracked.
+    tracked_at: float
+
+    def to_input(self, stamp: datetime | None = None) -> dict[str, Any]:
+        """The ``UsageEventReportInput`` dict sent to the API."""
+        out: dict[str, Any] = {
+            "customerId": self.customer_id,
+            "eventName": self.event_name,
+            "idempotencyKey": self.idempotency_key,
+        }
+        if self.resource_id is not None:
+            out["resourceId"] = self.resource_id
+        if self.dimensions is not None:
+            out["dimensions"] = dict(self.dimensions)
+        when = self.timestamp or stamp
+        if when is not None:
+            out["timestamp"] = format_datetime(when)
+        return out
+
+
+def format_datetime(value: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds, as the API's ``DateTime`` expects."""
+    text = value.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def wall_time(anchor_wall: datetime, anchor_monotonic: float, tracked_at: float) -> datetime:
+    """The wall time of a monotonic reading, relative to an anchor pair."""
+    return anchor_wall + timedelta(seconds=tracked_at - anchor_monotonic)
+
+
+# -- validation -------------------------------------------------------------------
+
+_new = tuple.__new__
+
+
+def make_usage(  # noqa: PLR0917 - positional: the hot path's cheapest call
+    customer_id: Any,
+    feature_id: Any,
+    value: Any,
+    update_behavior: Any = "DELTA",
+    resource_id: Any = None,
+    dimensions: Any = None,
+    idempotency_key: Any = None,
+    created_at: Any = None,
+    tracked_at: float = 0.0,
+) -> UsageRecord:
+    """Validate one usage report and build its record (minting a key if none is given).
+
+    Raises:
+        StiggValidationError: naming the offending ``field``.
+    """
+    if customer_id.__class__ is not str or customer_id not in _KNOWN_GOOD:
+        _check_id(customer_id, "customer_id")
+    if feature_id.__class__ is not str or feature_id not in _KNOWN_GOOD:
+        _check_id(feature_id, "feature_id")
+    cls = value.__class__
+    if cls is float:
+        if value - value != 0.0:  # inf - inf and nan - nan are nan
+            raise StiggValidationError("value must be a finite number", field="value")
+    elif cls is not int:
+        value = _check_number(value)
+    if update_behavior == "DELTA":
+        update_behavior = "DELTA"  # a str enum member becomes its plain value
+    elif update_behavior == "SET":
+        update_behavior = "SET"
+        if value < 0:
+            raise StiggValidationError("a SET value must be >= 0", field="value")
+    else:
+        update_behavior = _check_behavior(update_behavior, value)
+    if resource_id is not None and (
+        resource_id.__class__ is not str or resource_id not in _KNOWN_GOOD
+    ):
+        _check_id(resource_id, "resource_id")
+    if dimensions is not None:
+        dimensions = _check_dimensions(dimensions)
+    if idempotency_key is None:
+        idempotency_key = new_key()
+    else:
+        _check_id(idempotency_key, "idempotency_key")
+    if created_at is not None:
+        _check_datetime(created_at, "created_at")
+    return _new(
+        UsageRecord,
+        (
+            customer_id,
+            feature_id,
+            value,
+            update_behavior,
+            resource_id,
+            dimensions,
+            created_at,
+            idempotency_key,
+            tracked_at,
+        ),
+    )
+
+
+def make_event(  # noqa: PLR0917 - positional: the hot path's cheapest call
+    customer_id: Any,
+    event_name: Any,
+    resource_id: Any = None,
+    dimensions: Any = None,
+    idempotency_key: Any = None,
+    timestamp: Any = None,
+    tracked_at: float = 0.0,
+) -> EventRecord:
+    """Validate one raw event and build its record (minting a key if none is given).
+
+    Raises:
+        StiggValidationError: naming the offending ``field``.
+    """
+    if customer_id.__class__ is not str or customer_id not in _KNOWN_GOOD:
+        _check_id(customer_id, "customer_id")
+    if event_name.__class__ is not str or event_name not in _KNOWN_GOOD:
+        _check_id(event_name, "event_name")
+    if resource_id is not None and (
+        resource_id.__class__ is not str or resource_id not in _KNOWN_GOOD
+    ):
+        _check_id(resource_id, "resource_id")
+    if dimensions is not None:
+        dimensions = _check_dimensions(dimensions)
+    if idempotency_key is None:
+        idempotency_key = new_key()
+    else:
+        _check_id(idempotency_key, "idempotency_key")
+    if timestamp is not None:
+        _check_datetime(timestamp, "timestamp")
+    return _new(
+        EventRecord,
+        (customer_id, event_name, resource_id, dimensions, timestamp, idempotency_key, tracked_at),
+    )
+
+
+def _check_id(value: Any, field: str) -> None:
+    if not isinstance(value, str):
+        raise StiggValidationError(
+            f"{field} must be a string, not {type(value).__name__}", field=field
+        )
+    if not value:
+        raise StiggValidationError(f"{field} must not be empty", field=field)
+    if len(value) > _MAX_ID_LENGTH:
+        raise StiggValidationError(
+            f"{field} is longer than {_MAX_ID_LENGTH} characters", field=field
+        )
+    # The same rule as the pydantic input models: visible text, not only spaces.
+    if not value.isprintable() or value.isspace():
+        raise StiggValidationError(
+            f"{field} must be visible text without control characters", field=field
+        )
+    if field != "idempotency_key":
+        if len(_KNOWN_GOOD) >= _KNOWN_GOOD_LIMIT:
+            _KNOWN_GOOD.clear()
+        _KNOWN_GOOD.add(str(value))
+
+
+def _check_number(value: Any) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise StiggValidationError(
+            f"value must be a number, not {type(value).__name__}", field="value"
+        )
+    number = float(value)
+    if not math.isfinite(number):
+        raise StiggValidationError("value must be a finite number", field="value")
+    return int(value) if isinstance(value, int) else number
+
+
+def _check_behavior(update_behavior: Any, value: float) -> str:
+    raw = getattr(update_behavior, "value", update_behavior)
+    if raw not in ("DELTA", "SET"):
+        raise StiggValidationError(
+            "update_behavior must be 'DELTA' or 'SET'", field="update_behavior"
+        )
+    if raw == "SET" and value < 0:
+        raise StiggValidationError("a SET value must be >= 0", field="value")
+    return "DELTA" if raw == "DELTA" else "SET"
+
+
+def _check_dimensions(dimensions: Any) -> dict[str, DimensionValue]:
+    if not isinstance(dimensions, Mapping):
+        raise StiggValidationError(
+            f"dimensions must be a mapping of str to str/int/float/bool, "
+            f"not {type(dimensions).__name__}",
+            field="dimensions",
+        )
+    # A copy: the caller may reuse and mutate its dict after tracking.
+    out: dict[str, DimensionValue] = {}
+    for key, item in dimensions.items():
+        if not isinstance(key, str):
+            raise StiggValidationError("dimension names must be strings", field="dimensions")
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                raise StiggValidationError(
+                    f"dimension {key!r} must be a finite number", field="dimensions"
+                )
+        elif not isinstance(item, (str, int)):  # bool is an int
+            raise StiggValidationError(
+                f"dimension {key!r} must be a str, int, float or bool, not {type(item).__name__}",
+                field="dimensions",
+            )
+        out[key] = item
+    return out
+
+
+def _check_datetime(value: Any, field: str) -> None:
+    if not isinstance(value, datetime):
+        raise StiggValidationError(f"{field} must be a datetime", field=field)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise StiggValidationError(
+            f"{field} must be timezone-aware (e.g. datetime.now(timezone.utc))", field=field
+        )

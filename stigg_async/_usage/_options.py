@@ -1,0 +1,124 @@
+"""Options of the buffered usage pipeline."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from stigg_async._errors import StiggConfigurationError, StiggError
+
+if TYPE_CHECKING:
+    from stigg_async._usage._items import EventRecord, UsageRecord
+
+__all__ = ["FullQueuePolicy", "UsageErrorCallback", "UsagePipelineOptions"]
+
+#: What a full queue does to a new item: ``"wait"`` for room, or ``"drop"`` it.
+FullQueuePolicy = Literal["wait", "drop"]
+
+#: ``on_error(items, error)``: items that will not be delivered, and why.
+#: ``items`` all have one type: a list of :class:`UsageRecord` or of :class:`EventRecord`.
+UsageErrorCallback = Callable[["Sequence[UsageRecord] | Sequence[EventRecord]", StiggError], object]
+
+
+@dataclass(frozen=True, slots=True)
+class UsagePipelineOptions:
+    """How buffered usage and events are queued, batched and delivered.
+
+    Attributes:
+        max_queue_size: items waiting to be sent (usage and events together) before the
+            queue counts as full. Items already in flight do not count.
+        full_queue_policy: ``"wait"`` (default): the awaitable ``track_*_async`` calls
+            wait up to ``enqueue_timeout`` seconds for room, then refuse the item.
+            ``"drop"``: a full queue refuses at once. Either way a refused item is
+            counted in ``dropped``, logged (at most once per ``drop_log_interval``)
+            and reported by the call's return value (``False``). The synchronous
+            ``track_*`` calls can never wait, so they refuse at once under both.
+        enqueue_timeout: longest wait for room under ``"wait"`` (``None``: no limit).
+        usage_batch_size: usage items per ``reportUsageBulk`` request.
+        event_batch_size: events per ``reportEvent`` request.
+        flush_interval: seconds an item may wait for its batch to fill before a
+            partial batch is sent.
+        max_concurrent_requests: requests in flight per kind (usage, events). Usage
+            batches holding a ``SET`` are always sent alone, in order, because a ``SET``
+            does not commute with the items around it (``DELTA`` items do).
+        request_timeout: seconds per request (``None``: the client's timeout).
+        max_attempts: give up on a batch after this many failed attempts (``None``:
+            retry transient failures while the client is open).
+        max_item_age: give up on a batch whose oldest item was tracked this many
+            seconds ago (``None``: no limit). An item given up on goes to ``on_error``.
+        close_timeout: seconds ``aclose()`` waits for delivery when no timeout is given.
+        bisect_on_error: when the API refuses a whole batch with a business error or a
+            4xx, send its halves separately (recursively) so one bad item does not
+            take the good ones with it. Idempotency keys make re-sending safe.
+        stamp_time: record the time of the ``track_*`` call on items that carry none
+            (``createdAt`` for usage, ``timestamp`` for events), so buffering and
+            retries never move usage into another billing period.
+        on_error: ``on_error(items, error)``, called with items that will not be
+            delivered (permanent API error, given up, or still undelivered at close).
+            Exceptions it raises are logged and ignored.
+        drop_log_interval: at most one "queue full" log line per this many seconds.
+
+    Example:
+        >>> opts = UsagePipelineOptions(usage_batch_size=250, full_queue_policy="drop")
+        >>> opts.usage_batch_size, opts.full_queue_policy
+        (250, 'drop')
+    """
+
+    max_queue_size: int = 100_000
+    full_queue_policy: FullQueuePolicy = "wait"
+    enqueue_timeout: float | None = 5.0
+    usage_batch_size: int = 500
+    event_batch_size: int = 1_000
+    flush_interval: float = 1.0
+    max_concurrent_requests: int = 4
+    request_timeout: float | None = None
+    max_attempts: int | None = None
+    max_item_age: float | None = None
+    close_timeout: float = 10.0
+    bisect_on_error: bool = True
+    stamp_time: bool = True
+    on_error: UsageErrorCallback | None = None
+    drop_log_interval: float = 60.0
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_queue_size",
+            "usage_batch_size",
+            "event_batch_size",
+            "max_concurrent_requests",
+        ):
+            _positive_int(name, getattr(self, name))
+        if self.max_attempts is not None:
+            _positive_int("max_attempts", self.max_attempts)
+        if self.full_queue_policy not in ("wait", "drop"):
+            raise StiggConfigurationError("full_queue_policy must be 'wait' or 'drop'")
+        _seconds("flush_interval", self.flush_interval, allow_none=False)
+        _seconds("close_timeout", self.close_timeout, allow_none=False, allow_zero=True)
+        _seconds("drop_log_interval", self.drop_log_interval, allow_none=False, allow_zero=True)
+        _seconds("enqueue_timeout", self.enqueue_timeout, allow_none=True, allow_zero=True)
+        _seconds("request_timeout", self.request_timeout, allow_none=True)
+        _seconds("max_item_age", self.max_item_age, allow_none=True)
+        if self.on_error is not None and not callable(self.on_error):
+            raise StiggConfigurationError("on_error must be callable")
+
+
+def _positive_int(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise StiggConfigurationError(f"{name} must be a positive integer")
+
+
+def _seconds(name: str, value: object, *, allow_none: bool, allow_zero: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    ok = (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value >= 0 if allow_zero else value > 0)
+    )
+    if not ok:
+        kind = "a non-negative" if allow_zero else "a positive"
+        none = " or None" if allow_none else ""
+        raise StiggConfigurationError(f"{name} must be {kind} number of seconds{none}")
