@@ -1,10 +1,10 @@
 """The facade's entitlement methods (mixed into ``AsyncStigg``).
 
-``get_entitlement`` is the SDK's hot path: a warm check of a metered feature costs
-a dict lookup, a clock read, a few float compares and one tuple allocation. It
-inlines rule 6 of the evaluator for that case only; every other case (stale, miss,
-customer-level denial, usage period over, bad arguments) goes to the cache, whose
-pure evaluator is the reference the inlined code is tested against.
+``get_entitlement`` is the SDK's hot path: a warm check costs two dict lookups, a
+clock read and a few compares, and returns a prebuilt (or memoised) immutable
+answer. Every other case (stale, miss, customer-level denial, usage period over,
+bad arguments) goes to the cache, whose pure evaluator is the reference the warm
+path is tested against.
 """
 
 from __future__ import annotations
@@ -19,21 +19,16 @@ from stigg_async._cache import (
     EntitlementCacheStatus,
     EntitlementListener,
     EntitlementResult,
-    EntitlementSource,
     EntitlementsResult,
     PrefetchSummary,
 )
+from stigg_async._cache._evaluator import answer_fresh as _answer_fresh
 from stigg_async._clock import Clock
 from stigg_async._errors import StiggValidationError
-from stigg_async._models._enums import AccessDeniedReason
 
 __all__ = ["_EntitlementMethods"]
 
 _INF = math.inf
-_FRESH = EntitlementSource.FRESH_CACHE
-_EXCEEDED = AccessDeniedReason.REQUESTED_USAGE_EXCEEDING_LIMIT
-_new = tuple.__new__
-_Result = EntitlementResult
 
 
 def _check_id(value: Any, name: str, *, optional: bool = False) -> str | None:
@@ -127,75 +122,32 @@ class _EntitlementMethods:
             >>> if result.is_granted:  # doctest: +SKIP
             ...     send_campaign()
         """
-        try:
-            if (
-                type(customer_id) is not str
-                or type(feature_id) is not str
-                or not customer_id
-                or not feature_id
-                or (resource_id is not None and (type(resource_id) is not str or not resource_id))
-                or (requested_usage is not None and not 0.0 <= requested_usage < _INF)
-            ):
-                customer_id, feature_id, resource_id, requested_usage = _validated(
-                    customer_id, feature_id, resource_id, requested_usage
-                )
-        except TypeError:  # e.g. requested_usage="3": comparing raised
-            customer_id, feature_id, resource_id, requested_usage = _validated(
-                customer_id, feature_id, resource_id, requested_usage
-            )
+        # The warm path validates nothing up front: a key or feature id can only be
+        # found if it was valid when cached, and an unhashable or mistyped argument
+        # raises TypeError here, which sends the call to the full validation below.
+        # Only requested_usage needs a range check (NaN, negative, infinite).
         cache = self._entitlements
-        snap = cache._entries.get((customer_id, resource_id))
-        if snap is not None:
-            now = cache._monotonic()
-            if now < snap.fresh_until:
-                check = snap.checks.get(feature_id)
-                if check is not None and now < check.reset_at:
-                    snap.used = True
-                    cache._health.hits += 1
-                    if requested_usage is None:
-                        return check.result
-                    if check.metered:
-                        usage = check.usage
-                        if usage + requested_usage <= check.limit:
-                            return _new(
-                                _Result,
-                                (
-                                    check.ent,
-                                    True,
-                                    None,
-                                    requested_usage,
-                                    usage,
-                                    _FRESH,
-                                    snap,
-                                    feature_id,
-                                ),
-                            )
-                        return _new(
-                            _Result,
-                            (
-                                check.ent,
-                                False,
-                                _EXCEEDED,
-                                requested_usage,
-                                usage,
-                                _FRESH,
-                                snap,
-                                feature_id,
-                            ),
-                        )
-                    return _new(
-                        _Result,
-                        (
-                            check.ent,
-                            check.granted,
-                            check.reason,
-                            requested_usage,
-                            check.usage,
-                            _FRESH,
-                            snap,
-                            feature_id,
-                        ),
-                    )
+        try:
+            snap = cache._entries.get((customer_id, resource_id))
+            if snap is not None:
+                now = cache._monotonic()
+                if now < snap.fresh_until:
+                    check = snap.checks.get(feature_id)
+                    if check is not None and now < check.reset_at:
+                        snap.used = True
+                        cache._hits += 1
+                        if requested_usage is None:
+                            return check.result
+                        result = check.memo.get(requested_usage)
+                        if result is not None:
+                            return result
+                        if 0.0 <= requested_usage < _INF:
+                            return _answer_fresh(check, requested_usage)
+        except TypeError:
+            pass
+        customer_id, feature_id, resource_id, requested_usage = _validated(
+            customer_id, feature_id, resource_id, requested_usage
+        )
         if cache._loop is None:
             await self._ensure_open()
         return await cache.get(customer_id, feature_id, resource_id, requested_usage)

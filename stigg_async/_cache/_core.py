@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from stigg_async._cache._evaluator import (
+    build_snapshot,
     compile_check,
     evaluate,
     evaluate_fallback,
@@ -124,6 +125,7 @@ class EntitlementCache:
         deadline = min(retry_policy.deadline or math.inf, self.options.fetch_deadline)
         self._miss_policy = dataclasses.replace(retry_policy, deadline=deadline)
         self._health = _Health(clock.now)
+        self._hits = 0  # warm-path hits, counted by the facade (health.hits: the rest)
         self._store = _Store(self.options.max_entries, self._evicted)
         # The check path's only structure; the same dict as the store's (swapped for
         # an empty one in a forked child, so every check falls to the guarded slow path).
@@ -512,7 +514,7 @@ class EntitlementCache:
             self._fail([key], raw, whole_request=False)
             return False
         try:
-            denial, ents = parse_state(raw)
+            denial, ents = parse_state(raw, key)
         except StiggResponseError as exc:
             self._fail([key], exc, whole_request=False)
             return False
@@ -520,27 +522,27 @@ class EntitlementCache:
             return False
         now = self._monotonic()
         wall = self._clock.now()
-        snap = _Snapshot(
-            key[0],
-            key[1],
+        snap = build_snapshot(
+            key,
             denial,
-            now,
-            started,
-            now + self._ttl,
-            now + self._stale_window,
-            self._monotonic,
+            ents,
+            now_mono=now,
+            now_wall=wall,
+            ttl=self._ttl,
+            stale_window=self._stale_window,
+            monotonic=self._monotonic,
         )
+        snap.fetch_started = started
         old = self._store.entries.get(key)
-        # A customer-level denial answers every feature (rule 1): no checks needed, and
-        # an empty ``checks`` sends the warm path to the evaluator, which applies it.
-        for ent in () if denial is not None else ents:
-            check = compile_check(ent, snap, now, wall)
-            prior = old.checks.get(ent.feature_id) if old is not None else None
-            if prior is not None and prior.metered and prior.usage_written_at > started:
-                # A usage report was written through after this fetch left: the answer
-                # may predate it, so keep the written usage until a later refresh.
-                check = self._keep_written_usage(snap, ent, prior, now, wall)
-            snap.checks[ent.feature_id] = check
+        if old is not None:
+            for feature_id, check in snap.checks.items():
+                prior = old.checks.get(feature_id)
+                if prior is not None and prior.metered and prior.usage_written_at > started:
+                    # A usage report was written through after this fetch left: the
+                    # answer may predate it, so keep the written usage until a later one.
+                    snap.checks[feature_id] = self._keep_written_usage(
+                        snap, check.ent, prior, now, wall
+                    )
         if old is not None:
             snap.used = old.used
         self._store.put(key, snap, now)
@@ -723,7 +725,7 @@ class EntitlementCache:
 
         h = self._health
         return EntitlementCacheStats(
-            hits=h.hits,
+            hits=h.hits + self._hits,
             stale_hits=h.stale_hits,
             misses=h.misses,
             fallbacks=h.fallbacks,

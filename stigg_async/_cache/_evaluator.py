@@ -21,6 +21,7 @@ it is tested against, and they answer every other path.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from stigg_async._cache._model import (
@@ -35,7 +36,23 @@ from stigg_async._cache._model import (
 from stigg_async._cache._options import Fallback
 from stigg_async._models._enums import AccessDeniedReason, FeatureType, MeterType
 
-__all__ = ["compile_check", "evaluate", "evaluate_fallback", "fallback_entitlement"]
+__all__ = [
+    "MEMO_SIZE",
+    "answer_fresh",
+    "build_snapshot",
+    "compile_check",
+    "evaluate",
+    "evaluate_fallback",
+    "fallback_entitlement",
+]
+
+#: Fresh answers kept per check, by requested usage (most services request a few
+#: distinct amounts; arbitrary amounts must not grow memory).
+MEMO_SIZE = 8
+
+# Shared by every check until its first memoised answer (an empty dict per check
+# would cost 64 bytes each); answer_fresh() swaps in a real dict, never mutates this.
+_NO_MEMO: dict[float, EntitlementResult] = {}
 
 _EXCEEDED = AccessDeniedReason.REQUESTED_USAGE_EXCEEDING_LIMIT
 _MISSING = AccessDeniedReason.NO_FEATURE_ENTITLEMENT_IN_SUBSCRIPTION
@@ -67,6 +84,8 @@ def compile_check(
     check.usage_written_at = -math.inf
     check.usage_written_ts = None
     check.metered = False
+    check.memo = _NO_MEMO
+    check.snapshot = snapshot
     feature = ent.feature
     reason = ent.access_denied_reason
     metered = (
@@ -100,6 +119,37 @@ def compile_check(
         ent, check.granted, check.reason, None, usage, _FRESH, snapshot, ent.feature_id
     )
     return check
+
+
+def build_snapshot(
+    key: tuple[str, str | None],
+    denial: AccessDeniedReason | None,
+    entitlements: Iterable[CachedEntitlement],
+    *,
+    now_mono: float,
+    now_wall: datetime,
+    ttl: float,
+    stale_window: float,
+    monotonic: Callable[[], float],
+) -> _Snapshot:
+    """A snapshot of one key's parsed data, fresh for ``ttl`` and servable for ``stale_window``.
+
+    With a customer-level denial no checks are compiled: rule 1 answers every feature.
+    """
+    snap = _Snapshot(
+        key[0],
+        key[1],
+        denial,
+        now_mono,
+        now_mono,
+        now_mono + ttl,
+        now_mono + stale_window,
+        monotonic,
+    )
+    if denial is None:
+        for ent in entitlements:
+            snap.checks[ent.feature_id] = compile_check(ent, snap, now_mono, now_wall)
+    return snap
 
 
 def _absent(feature_id: str) -> CachedEntitlement:
@@ -191,3 +241,32 @@ def evaluate_fallback(
         stamp,
         ent.feature_id,
     )
+
+
+def answer_fresh(check: _Check, requested_usage: float) -> EntitlementResult:
+    """Build (and memoise) the fresh answer of ``check`` for ``requested_usage``.
+
+    The caller has checked that the snapshot is fresh, the usage period lasts and
+    ``requested_usage`` is a finite number >= 0.
+    """
+    if check.metered:
+        granted = check.usage + requested_usage <= check.limit
+        reason = None if granted else _EXCEEDED
+    else:
+        granted, reason = check.granted, check.reason
+    result = EntitlementResult(
+        check.ent,
+        granted,
+        reason,
+        requested_usage,
+        check.usage,
+        _FRESH,
+        check.snapshot,
+        check.ent.feature_id,
+    )
+    memo = check.memo
+    if memo is _NO_MEMO:
+        memo = check.memo = {}
+    if len(memo) < MEMO_SIZE:
+        memo[requested_usage] = result
+    return result

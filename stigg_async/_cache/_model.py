@@ -361,17 +361,20 @@ class _Check:
 
     ``metered`` checks compare ``usage + requested <= limit`` (usage counts as 0 from
     ``reset_at`` on); the others answer ``granted``/``reason`` whatever is requested.
-    ``result`` is the prebuilt fresh answer for a check with no requested usage.
+    ``result`` is the prebuilt fresh answer for a check with no requested usage;
+    ``memo`` holds fresh answers for requested usages seen so far (bounded).
     """
 
     __slots__ = (
         "ent",
         "granted",
         "limit",
+        "memo",
         "metered",
         "reason",
         "reset_at",
         "result",
+        "snapshot",
         "usage",
         "usage_written_at",
         "usage_written_ts",
@@ -384,6 +387,11 @@ class _Check:
     reason: AccessDeniedReason | None
     reset_at: float
     result: EntitlementResult
+    # Fresh answers by requested usage: a check is immutable (a write-through
+    # replaces it), so an answer once built stays right while the snapshot is fresh
+    # and the usage period lasts. Spares the warm path its only allocation.
+    memo: dict[float, EntitlementResult]
+    snapshot: _Snapshot
     usage: float
     usage_written_at: float  # monotonic time of the last write-through (-inf: none)
     usage_written_ts: datetime | None  # the report's timestamp of that write-through
@@ -473,6 +481,10 @@ def parse_datetime(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
 
 
+_FEATURES: dict[FeatureInfo, FeatureInfo] = {}
+_MAX_FEATURES = 10_000
+
+
 def parse_feature(raw: Any) -> FeatureInfo | None:
     """A :class:`FeatureInfo` from the API's ``EntitlementFeature`` object."""
     if raw is None:
@@ -482,7 +494,7 @@ def parse_feature(raw: Any) -> FeatureInfo | None:
     ref_id = raw.get("refId")
     if not isinstance(ref_id, str) or not ref_id:
         raise StiggResponseError("entitlement feature has no refId")
-    return FeatureInfo(
+    info = FeatureInfo(
         id=ref_id,
         uuid=_opt_str(raw.get("id"), "feature.id"),
         display_name=_opt_str(raw.get("displayName"), "feature.displayName"),
@@ -493,9 +505,28 @@ def parse_feature(raw: Any) -> FeatureInfo | None:
         status=_enum(FeatureStatus, raw.get("featureStatus")),
         description=_opt_str(raw.get("description"), "feature.description"),
     )
+    # Every customer on a plan shares the same features: keep one object per
+    # distinct feature instead of one per cached entitlement (memory, DESIGN 4).
+    shared = _FEATURES.get(info)
+    if shared is not None:
+        return shared
+    if len(_FEATURES) >= _MAX_FEATURES:
+        _FEATURES.clear()
+    _FEATURES[info] = info
+    return info
 
 
-def parse_entitlement(raw: Any) -> CachedEntitlement:
+def _shared(value: str | None, key: tuple[str, str | None] | None) -> str | None:
+    """``value``, as the key's own string object when equal (one copy per customer)."""
+    if key is not None and value is not None:
+        if value == key[0]:
+            return key[0]
+        if value == key[1]:
+            return key[1]
+    return value
+
+
+def parse_entitlement(raw: Any, key: tuple[str, str | None] | None = None) -> CachedEntitlement:
     """A :class:`CachedEntitlement` from one ``EntitlementFragment`` object."""
     if not isinstance(raw, Mapping):
         raise StiggResponseError("entitlement is not an object")
@@ -509,8 +540,8 @@ def parse_entitlement(raw: Any) -> CachedEntitlement:
     return CachedEntitlement(
         feature_id=feature.id,
         feature=feature,
-        customer_id=_opt_str(raw.get("customerId"), "customerId"),
-        resource_id=_opt_str(raw.get("resourceId"), "resourceId"),
+        customer_id=_shared(_opt_str(raw.get("customerId"), "customerId"), key),
+        resource_id=_shared(_opt_str(raw.get("resourceId"), "resourceId"), key),
         is_granted=raw.get("isGranted") is True,
         access_denied_reason=_enum(
             AccessDeniedReason, raw.get("accessDeniedReason"), AccessDeniedReason.UNKNOWN
@@ -530,7 +561,9 @@ def parse_entitlement(raw: Any) -> CachedEntitlement:
     )
 
 
-def parse_state(raw: Any) -> tuple[AccessDeniedReason | None, tuple[CachedEntitlement, ...]]:
+def parse_state(
+    raw: Any, key: tuple[str, str | None] | None = None
+) -> tuple[AccessDeniedReason | None, tuple[CachedEntitlement, ...]]:
     """The customer-level denial and the entitlements of one ``entitlementsState`` answer."""
     if not isinstance(raw, Mapping):
         raise StiggResponseError("entitlementsState is not an object")
@@ -540,4 +573,4 @@ def parse_state(raw: Any) -> tuple[AccessDeniedReason | None, tuple[CachedEntitl
         items = []
     if not isinstance(items, list):
         raise StiggResponseError("entitlementsState.entitlements is not a list")
-    return denial, tuple(parse_entitlement(item) for item in items)
+    return denial, tuple(parse_entitlement(item, key) for item in items)

@@ -15,8 +15,10 @@ class Counters:
     Example:
         >>> counters = Counters()
         >>> counters.record("GetEntitlements", ["entitlementsState", "entitlementsState"])
-        >>> counters.total, counters.operation("GetEntitlements"), counters.root_field("entitlementsState")
-        (1, 1, 1)
+        >>> counters.total, counters.operation("GetEntitlements")
+        (1, 1)
+        >>> counters.root_field("entitlementsState")
+        1
         >>> counters.root_field_selections["entitlementsState"]
         2
     """

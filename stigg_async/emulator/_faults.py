@@ -33,7 +33,7 @@ class Fault:
     """What goes wrong. Build one with the class methods.
 
     Example:
-        >>> Fault.status(429, retry_after=2).code
+        >>> Fault.http_error(429, retry_after=2).code
         'RateLimitExceeded'
     """
 
@@ -52,7 +52,7 @@ class Fault:
             raise ValueError(f"unknown fault kind {self.kind!r} (one of {sorted(KINDS)})")
 
     @classmethod
-    def status(
+    def http_error(
         cls,
         status: int = 503,
         *,
@@ -71,7 +71,7 @@ class Fault:
 
     @classmethod
     def graphql_error(cls, code: str, message: str | None = None, *, status: int = 200) -> Fault:
-        """Answer a GraphQL error with ``code`` (HTTP 200 by default); the operation does not run."""
+        """Answer a GraphQL error with ``code`` (HTTP 200 by default); nothing runs."""
         return cls("graphql_error", status=status, code=code, message=message)
 
     @classmethod
@@ -108,7 +108,7 @@ class Fault:
 
     @classmethod
     def raw(cls, body: bytes | str, *, status: int = 200, content_type: str = "text/html") -> Fault:
-        """Answer exactly ``body`` with ``status`` and ``content_type``; the operation does not run."""
+        """Answer exactly ``body`` with ``status`` and ``content_type``; nothing runs."""
         data = body.encode() if isinstance(body, str) else bytes(body)
         return cls("raw", status=status, body=data, content_type=content_type)
 
@@ -122,7 +122,7 @@ class Fault:
         """Build from the HTTP hook's JSON (``{"kind": "status", "status": 503, ...}``)."""
         kind = str(data.get("kind", "status"))
         if kind == "status":
-            return cls.status(
+            return cls.http_error(
                 int(data.get("status", 503)),
                 retry_after=data.get("retryAfter"),
                 code=data.get("code"),
@@ -212,7 +212,7 @@ class FaultInjector:
 
     Example:
         >>> faults = FaultInjector(seed=1)
-        >>> rule = faults.add(Fault.status(503), operation="ReportUsage", times=2)
+        >>> rule = faults.add(Fault.http_error(503), operation="ReportUsage", times=2)
         >>> [faults.pick("ReportUsage", ["reportUsage"])[1] is not None for _ in range(3)]
         [True, True, False]
     """
@@ -231,7 +231,7 @@ class FaultInjector:
         times: int | None = None,
         probability: float | None = None,
     ) -> FaultRule:
-        """Add a rule: ``fault`` for requests matching ``operation``/``root_field`` (all if both ``None``)."""
+        """Add a rule: ``fault`` for requests matching ``operation``/``root_field`` (None: any)."""
         if times is not None and times < 1:
             raise ValueError("times must be at least 1")
         if probability is not None and not 0.0 <= probability <= 1.0:

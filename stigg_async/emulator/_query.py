@@ -45,13 +45,13 @@ def _comparable(value: Any) -> Any:
 
 def _compare(value: Any, op: str, operand: Any) -> bool:
     if op == "is":
-        return (value is None) if operand is None else (value is operand or value == operand)
+        return (value is None) if operand is None else bool(value == operand)
     if op == "isNot":
-        return (value is not None) if operand is None else value != operand
+        return (value is not None) if operand is None else bool(value != operand)
     if op == "eq":
-        return _comparable(value) == _comparable(operand)
+        return bool(_comparable(value) == _comparable(operand))
     if op == "neq":
-        return _comparable(value) != _comparable(operand)
+        return bool(_comparable(value) != _comparable(operand))
     if op == "in":
         return _comparable(value) in {_comparable(v) for v in operand or ()}
     if op == "notIn":
@@ -65,12 +65,13 @@ def _compare(value: Any, op: str, operand: Any) -> bool:
         if value is None or operand is None:
             return False
         left, right = _comparable(value), _comparable(operand)
-        return {
-            "gt": left > right,
-            "gte": left >= right,
-            "lt": left < right,
-            "lte": left <= right,
-        }[op]
+        if op == "gt":
+            return bool(left > right)
+        if op == "gte":
+            return bool(left >= right)
+        if op == "lt":
+            return bool(left < right)
+        return bool(left <= right)
     if op in {"between", "notBetween"}:
         if value is None or not isinstance(operand, Mapping):
             return op == "notBetween"

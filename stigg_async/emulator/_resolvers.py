@@ -95,10 +95,9 @@ def provision_customer(_: Any, info: Info, input: dict[str, Any]) -> Any:
     if customer_id is not None and state.get_customer(customer_id) is not None:
         raise EmulatorError(ErrorCode.DUPLICATED, f"Customer with id {customer_id} already exists")
     params = input.get("subscriptionParams")
-    if params is not None:
-        # Validate the plan before creating anything, so a bad plan leaves no customer behind.
-        if params.get("planId") not in state.catalog.plans:
-            raise EmulatorError(ErrorCode.PLAN_NOT_FOUND, f"Plan not found: {params.get('planId')}")
+    # Validate the plan before creating anything, so a bad plan leaves no customer behind.
+    if params is not None and params.get("planId") not in state.catalog.plans:
+        raise EmulatorError(ErrorCode.PLAN_NOT_FOUND, f"Plan not found: {params.get('planId')}")
     billing = input.get("billingInformation") or {}
     customer = state.provision_customer(
         customer_id,
@@ -283,7 +282,7 @@ def update_one_subscription(_: Any, info: Info, input: dict[str, Any]) -> Any:
         addons=None
         if addons is None
         else {str(a["addonId"]): int(a.get("quantity") or 1) for a in addons},
-        additional_meta_data=input["additionalMetaData"] if "additionalMetaData" in input else ...,
+        additional_meta_data=input.get("additionalMetaData", ...),
         billing_period=input.get("billingPeriod"),
         trial_end_date=input.get("trialEndDate"),
         coupon_id=_coupon_of(input),
@@ -373,9 +372,7 @@ def coupons(
             "environmentId": ENVIRONMENT_ID,
         }.get(name, UNKNOWN)
 
-    found = [
-        c for c in ctx.state.catalog.coupons.values() if matches(filter, lambda k, c=c: field(c, k))
-    ]
+    found = [c for c in ctx.state.catalog.coupons.values() if matches(filter, partial(field, c))]
     found = sort_items(found, sorting, lambda c, k: _none_if_unknown(field(c, k)))
     return paginate(found, paging, ctx.views.coupon)
 

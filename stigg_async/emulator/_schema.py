@@ -88,9 +88,9 @@ def build_emulator_schema() -> GraphQLSchema:
     schema = build_schema(schema_path().read_text(encoding="utf-8"))
     scalar = schema.type_map["DateTime"]
     assert isinstance(scalar, GraphQLScalarType)
-    scalar.serialize = _serialize_datetime  # type: ignore[method-assign]
-    scalar.parse_value = _parse_datetime_value  # type: ignore[method-assign]
-    scalar.parse_literal = _parse_datetime_literal  # type: ignore[method-assign]
+    scalar.serialize = _serialize_datetime  # type: ignore[method-assign,assignment,unused-ignore]
+    scalar.parse_value = _parse_datetime_value  # type: ignore[method-assign,assignment,unused-ignore]
+    scalar.parse_literal = _parse_datetime_literal  # type: ignore[method-assign,assignment,unused-ignore]
     # graphql-core 3.3 reads these newer names (set from the legacy ones at construction).
     for name, function in (
         ("coerce_output_value", _serialize_datetime),
@@ -102,16 +102,16 @@ def build_emulator_schema() -> GraphQLSchema:
 
 
 def _placeholder(schema: GraphQLSchema, type_: GraphQLOutputType, info: Info) -> Any:
-    inner = get_nullable_type(type_)  # type: ignore[type-var]
+    inner = get_nullable_type(type_)
     if is_list_type(inner):
         return []
     if is_object_type(inner):
         return {}
     if is_abstract_type(inner):
-        possible = schema.get_possible_types(inner)  # type: ignore[arg-type]
+        possible = schema.get_possible_types(inner)
         return {"__typename": possible[0].name} if possible else None
     if is_enum_type(inner):
-        return next(iter(inner.values))  # type: ignore[union-attr]
+        return next(iter(inner.values))
     name = inner.name  # type: ignore[union-attr]
     if name == "DateTime":
         now = getattr(info.context, "now", None)
@@ -170,7 +170,7 @@ def _root_fields(
 
 
 class DocumentCache:
-    """Parse and validate each distinct query text once (the same text arrives thousands of times)."""
+    """Parse and validate each distinct query text once."""
 
     def __init__(self, schema: GraphQLSchema, *, max_size: int = 1024) -> None:
         self._schema = schema

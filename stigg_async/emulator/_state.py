@@ -147,7 +147,7 @@ class EmulatorState:
         self._index_meters()
 
     def load_catalog(self, catalog: Catalog) -> None:
-        """Replace the catalog; changed plans get a new version (existing subscriptions keep theirs)."""
+        """Replace the catalog; changed plans get a new version, subscriptions keep theirs."""
         self.catalog = catalog.versioned_against(self.catalog)
         self._plan_grants.clear()
         self._index_meters()
@@ -455,11 +455,11 @@ class EmulatorState:
     def _quantities(self, plan: PlanDef, request: SubscriptionRequest) -> dict[str, float]:
         quantities = dict(request.billable_features)
         for price in plan.prices:
-            if price.billing_model == "PER_UNIT" and price.feature_id:
-                if price.feature_id not in quantities:
-                    quantities[price.feature_id] = float(
-                        request.unit_quantity or price.min_unit_quantity or 1
-                    )
+            per_unit = price.billing_model == "PER_UNIT" and price.feature_id
+            if per_unit and price.feature_id not in quantities:
+                quantities[str(price.feature_id)] = float(
+                    request.unit_quantity or price.min_unit_quantity or 1
+                )
         return quantities
 
     def _create(
@@ -984,6 +984,7 @@ class EmulatorState:
 
     def _value(
         self,
+        *,
         customer_id: str,
         resource_id: str | None,
         feature: FeatureDef,
@@ -1038,7 +1039,14 @@ class EmulatorState:
         now = self.now()
         features = self.catalog.features
         return None, [
-            self._value(customer_id, resource_id, features[fid], grant, None, now)
+            self._value(
+                customer_id=customer_id,
+                resource_id=resource_id,
+                feature=features[fid],
+                grant=grant,
+                requested=None,
+                now=now,
+            )
             for fid, grant in grants.items()
             if fid in features
         ]
@@ -1068,7 +1076,12 @@ class EmulatorState:
             )
         assert feature is not None
         return self._value(
-            customer_id, resource_id, feature, grants[feature_id], requested_usage, self.now()
+            customer_id=customer_id,
+            resource_id=resource_id,
+            feature=feature,
+            grant=grants[feature_id],
+            requested=requested_usage,
+            now=self.now(),
         )
 
     # ------------------------------------------------------------------ usage
@@ -1131,7 +1144,7 @@ class EmulatorState:
 
     def report_usage_bulk(self, reports: list[UsageReport]) -> list[UsageResult]:
         """Apply measurements all-or-nothing: every one is validated before any is applied."""
-        checked = []
+        checked: list[tuple[UsageReport, tuple[str, str, str] | None, Grant | None]] = []
         for report in reports:
             replay_key = (
                 (report.customer_id, report.feature_id, report.idempotency_key)

@@ -181,7 +181,9 @@ def make_pipeline(
     )
 
 
-async def drive(clock: FakeClock, awaitable: Any, *, step: float = 0.25, limit: int = 200_000) -> Any:
+async def drive(
+    clock: FakeClock, awaitable: Any, *, step: float = 0.25, limit: int = 200_000
+) -> Any:
     """Await ``awaitable`` while moving the fake clock forward in ``step`` increments."""
     task = asyncio.ensure_future(awaitable)
     for _ in range(limit):

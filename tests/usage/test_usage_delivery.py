@@ -81,8 +81,12 @@ async def test_same_idempotency_key_is_sent_on_every_retry(clock: FakeClock) -> 
     pipeline.track_usage("customer-1", "feature-02-campaigns", 2)
     pipeline.track_event("customer-1", "user_login", idempotency_key="caller-key-1")
     assert await drive(clock, pipeline.flush())
-    usage_keys = [r.items[0]["idempotencyKey"] for r in api.requests if r.operation == "ReportUsageBulk"]
-    event_keys = [r.items[0]["idempotencyKey"] for r in api.requests if r.operation == "ReportEvent"]
+    usage_keys = [
+        r.items[0]["idempotencyKey"] for r in api.requests if r.operation == "ReportUsageBulk"
+    ]
+    event_keys = [
+        r.items[0]["idempotencyKey"] for r in api.requests if r.operation == "ReportEvent"
+    ]
     assert len(usage_keys) + len(event_keys) == 4  # two failures, then one success each
     assert len(set(usage_keys)) == 1
     assert len(usage_keys[0]) == 32

@@ -1,0 +1,69 @@
+"""pytest helpers for code that uses stigg_async: an in-process emulator per test.
+
+Enable them in a ``conftest.py``::
+
+    pytest_plugins = ["stigg_async.testing"]
+
+Then ask for the fixtures::
+
+    async def test_basic_plan_limits(stigg_emulator):
+        stigg_emulator.state.provision_customer("customer-1")
+        stigg_emulator.state.provision_subscription("customer-1", "plan-revvenu-basic")
+        ...  # point your client at stigg_emulator.url with STIGG_EMULATOR_API_KEY
+
+The emulator runs on 127.0.0.1 on a free port with a :class:`FakeClock`, so tests
+move time (``stigg_emulator.advance_time(...)``) instead of sleeping. Async
+fixtures need pytest-asyncio (``asyncio_mode = "auto"`` or ``@pytest.mark.asyncio``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+# pytest-asyncio's decorator makes the async fixture work in its strict mode too.
+import pytest_asyncio
+
+from stigg_async._clock import FakeClock
+from stigg_async.emulator import Emulator, Fault
+
+__all__ = [
+    "STIGG_EMULATOR_API_KEY",
+    "Emulator",
+    "FakeClock",
+    "Fault",
+    "stigg_emulator",
+    "stigg_emulator_clock",
+]
+
+#: The API key the ``stigg_emulator`` fixture accepts.
+STIGG_EMULATOR_API_KEY = "test-key"
+
+
+@pytest.fixture
+def stigg_emulator_clock() -> FakeClock:
+    """The emulator's clock (override this fixture to start at another time).
+
+    Example:
+        >>> clock = FakeClock()
+        >>> clock.now().year
+        2026
+    """
+    return FakeClock()
+
+
+@pytest_asyncio.fixture
+async def stigg_emulator(stigg_emulator_clock: FakeClock) -> AsyncIterator[Emulator]:
+    """A fresh emulator on 127.0.0.1 for one test, with the default catalog.
+
+    Example:
+        >>> async def test_it(stigg_emulator):  # doctest: +SKIP
+        ...     assert stigg_emulator.url.startswith("http://127.0.0.1:")
+    """
+    async with Emulator(api_key=STIGG_EMULATOR_API_KEY, clock=stigg_emulator_clock) as emulator:
+        yield emulator
+
+
+# The ``stigg_client`` fixture (an AsyncStigg bound to ``stigg_emulator``) goes here
+# once the client exists; it belongs to the client's owner.

@@ -1,0 +1,45 @@
+"""An AsyncStigg wired to a RecordingServer, with the cache replaced by a spy.
+
+Facade unit tests check what each method sends and how it parses the answer; the
+real cache would send refresh requests of its own and consume the canned replies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from stigg_async import AsyncStigg
+from stigg_async._clock import FakeClock
+
+API_KEY = "sk-facade-test-0123456789abcdef"
+
+
+class CacheSpy:
+    """Records what the facade asks of the entitlement cache."""
+
+    def __init__(self) -> None:
+        self.applied: list[Mapping[str, Any]] = []
+        self.refreshed: list[str] = []
+
+    def start(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+    def apply_usage(self, measurements: Iterable[Mapping[str, Any]]) -> None:
+        self.applied.extend(measurements)
+
+    async def refresh_customer(self, customer_id: str) -> None:
+        self.refreshed.append(customer_id)
+
+
+def make_client(url: str, **kwargs: Any) -> tuple[AsyncStigg, CacheSpy]:
+    """A client on ``url`` with a fake clock that never really sleeps."""
+    kwargs.setdefault("clock", FakeClock(auto_advance=True))
+    client = AsyncStigg(api_key=API_KEY, api_url=url, **kwargs)
+    spy = CacheSpy()
+    client._entitlements = spy  # type: ignore[assignment]
+    client._usage._on_measurements = spy.apply_usage  # type: ignore[attr-defined]
+    return client, spy
