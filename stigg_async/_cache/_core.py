@@ -537,7 +537,7 @@ class EntitlementCache:
         if old is not None:
             for feature_id, check in snap.checks.items():
                 prior = old.checks.get(feature_id)
-                if prior is not None and prior.metered and prior.usage_written_at > started:
+                if prior is not None and prior.metered and prior.usage_written_at >= started:
                     # A usage report was written through after this fetch left: the
                     # answer may predate it, so keep the written usage until a later one.
                     snap.checks[feature_id] = self._keep_written_usage(

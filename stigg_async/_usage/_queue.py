@@ -117,12 +117,6 @@ class Lane(Generic[R]):
             return False
         return all(batch.lo >= target for batch in self.inflight)
 
-    def unresolved_in_flight(self) -> int:
-        count = sum(len(b.records) - b.resolved for b in self.inflight)
-        if self.held is not None:
-            count += len(self.held.records)
-        return count
-
 
 def variable_name(op: Operation) -> str:
     """The name of the operation's single variable (``input`` for both usage documents)."""

@@ -59,7 +59,7 @@ def _compare(value: Any, op: str, operand: Any) -> bool:
     if op in {"like", "iLike", "notLike", "notILike"}:
         if value is None or operand is None:
             return op.startswith("not")
-        hit = _like(str(operand), "I" in op).match(str(value)) is not None
+        hit = _like(str(operand), op in {"iLike", "notILike"}).match(str(value)) is not None
         return not hit if op.startswith("not") else hit
     if op in {"gt", "gte", "lt", "lte"}:
         if value is None or operand is None:

@@ -329,7 +329,7 @@ def build_app(emulator: Emulator) -> web.Application:
     def hook(handler: Handler) -> Handler:
         return _hook_auth(emulator, handler)
 
-    app.router.add_post("/graphql", _GraphQLEndpoint(emulator))
+    app.router.add_post("/graphql", _GraphQLEndpoint(emulator).__call__)
     app.router.add_get("/checkout/{checkout_id}", checkout)
     app.router.add_get("/pay/{invoice_id}", pay)
     app.router.add_get("/health", health)

@@ -115,7 +115,10 @@ def test_metered_grants_up_to_the_limit_and_denies_past_it(clock: FakeClock) -> 
     assert check(s, clock, "feature-m").is_granted is True
     assert check(s, clock, "feature-m", 7).is_granted is True
     denied = check(s, clock, "feature-m", 7.5)
-    assert (denied.is_granted, denied.access_denied_reason) == (False, R.REQUESTED_USAGE_EXCEEDING_LIMIT)
+    assert (denied.is_granted, denied.access_denied_reason) == (
+        False,
+        R.REQUESTED_USAGE_EXCEEDING_LIMIT,
+    )
     assert denied.requested_usage == 7.5
     assert denied.current_usage == 3
     assert denied.remaining_usage == 7

@@ -58,3 +58,28 @@ async def test_tracked_usage_and_events_land_once_through_the_client(
         stigg.track_usage("customer-1", "feature-02-campaigns", 1)
     await asyncio.sleep(0)
     assert {t for t in asyncio.all_tasks() if t is not asyncio.current_task()} == before
+
+
+async def test_delivered_usage_is_written_through_to_the_entitlement_cache(
+    stigg_emulator: Emulator,
+) -> None:
+    """After a flush the cached entitlement shows the new usage without another fetch."""
+    state = stigg_emulator.state
+    state.provision_customer("customer-1")
+    state.provision_subscription("customer-1", "plan-revvenu-basic", skip_trial=True)
+    clock = FakeClock()
+    stigg = AsyncStigg(api_key="test-key", api_url=stigg_emulator.url, clock=clock)
+    try:
+        await stigg.open()
+        first = await drive(
+            clock, stigg.get_entitlement("customer-1", "feature-02-campaigns"), step=0.01
+        )
+        assert first.current_usage == 0
+        fetches = stigg_emulator.counters.root_field("cachedEntitlements")
+        stigg.track_usage("customer-1", "feature-02-campaigns", 3)
+        assert await drive(clock, stigg.flush(), step=0.01)
+        second = await stigg.get_entitlement("customer-1", "feature-02-campaigns")
+        assert second.current_usage == 3
+        assert stigg_emulator.counters.root_field("cachedEntitlements") == fetches
+    finally:
+        await drive(clock, stigg.aclose(), step=0.01)
