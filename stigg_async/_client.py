@@ -30,7 +30,7 @@ from stigg_async._facade_subscriptions import _SubscriptionMethods
 from stigg_async._facade_usage import _UsageMethods
 from stigg_async._retry import RetryPolicy, run_with_retries
 from stigg_async._transport import DEFAULT_API_URL, GraphQLTransport
-from stigg_async._usage import UsagePipeline, UsagePipelineOptions
+from stigg_async._usage import UsageCloseReport, UsagePipeline, UsagePipelineOptions
 
 __all__ = ["AsyncStigg"]
 
@@ -145,7 +145,7 @@ class AsyncStigg(
         self._fork_generation = _fork_generation
         self._loop: asyncio.AbstractEventLoop | None = None
         self._state = "new"  # new -> open -> closed
-        self._close_lock: asyncio.Lock | None = None
+        self._close_report: UsageCloseReport | None = None
 
     # -- life cycle --------------------------------------------------------------
 
@@ -198,24 +198,31 @@ class AsyncStigg(
                 "client per event loop"
             )
 
-    async def aclose(self, *, timeout: float | None = 10.0) -> None:
-        """Flush buffered usage (within ``timeout`` seconds), stop background work and
-        close the HTTP session. Idempotent.
+    async def aclose(self, *, timeout: float | None = None) -> UsageCloseReport | None:
+        """Flush buffered usage, stop background work and close the HTTP session.
+
+        Buffered usage gets ``timeout`` seconds to be delivered (default: the usage
+        option ``close_timeout``); what could not be delivered is logged, handed to
+        the usage ``on_error`` callback and listed in the returned report. Idempotent:
+        later calls return the same report.
         """
         if self._state == "closed":
-            return
+            return self._close_report
         was_open = self._state == "open"
         self._state = "closed"
-        if was_open and self._fork_generation == _fork_generation:
+        same_process = self._fork_generation == _fork_generation
+        try:
+            # Usage tracked before the client was ever opened is delivered too: the
+            # pipeline opens the transport lazily.
+            if same_process and (was_open or self._usage.stats.pending):
+                self._close_report = await self._usage.aclose(timeout)
+        finally:
             try:
-                await self._usage.aclose(timeout)
-            finally:
-                try:
+                if was_open and same_process:
                     await self._entitlements.aclose()
-                finally:
-                    await self._transport.close()
-        else:
-            await self._transport.close()
+            finally:
+                await self._transport.close()
+        return self._close_report
 
     async def __aenter__(self) -> AsyncStigg:
         return await self.open()

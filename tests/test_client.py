@@ -153,3 +153,19 @@ async def test_no_log_record_contains_the_key(caplog: pytest.LogCaptureFixture) 
         assert all(API_KEY not in r.getMessage() for r in caplog.records)
     finally:
         await server.stop()
+
+
+async def test_usage_tracked_before_opening_is_delivered_on_close() -> None:
+    """track_usage on a never-opened client is not lost: aclose() delivers it."""
+    from stigg_async.testing import Emulator
+
+    async with Emulator(api_key=API_KEY) as emu:
+        emu.state.provision_customer("customer-early")
+        emu.state.provision_subscription("customer-early", "plan-revvenu-basic")
+        client = AsyncStigg(api_key=API_KEY, api_url=emu.url)
+        assert client.track_usage("customer-early", "feature-02-campaigns", 2)
+        report = await client.aclose()
+        assert report is not None
+        assert report.flushed
+        assert emu.state.usage_total("customer-early", "feature-02-campaigns") == 2
+        assert await client.aclose() is report

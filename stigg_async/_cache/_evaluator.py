@@ -59,6 +59,7 @@ _MISSING = AccessDeniedReason.NO_FEATURE_ENTITLEMENT_IN_SUBSCRIPTION
 _UNKNOWN = AccessDeniedReason.UNKNOWN
 _METERED = (MeterType.FLUCTUATING, MeterType.INCREMENTAL)
 _FRESH = EntitlementSource.FRESH_CACHE
+_new_tuple = tuple.__new__
 
 
 def _reset_at(ent: CachedEntitlement, now_mono: float, now_wall: datetime) -> float:
@@ -254,15 +255,19 @@ def answer_fresh(check: _Check, requested_usage: float) -> EntitlementResult:
         reason = None if granted else _EXCEEDED
     else:
         granted, reason = check.granted, check.reason
-    result = EntitlementResult(
-        check.ent,
-        granted,
-        reason,
-        requested_usage,
-        check.usage,
-        _FRESH,
-        check.snapshot,
-        check.ent.feature_id,
+    # tuple.__new__ directly: skips EntitlementResult.__new__'s Python frame (hot-ish).
+    result: EntitlementResult = _new_tuple(
+        EntitlementResult,
+        (
+            check.ent,
+            granted,
+            reason,
+            requested_usage,
+            check.usage,
+            _FRESH,
+            check.snapshot,
+            check.ent.feature_id,
+        ),
     )
     memo = check.memo
     if memo is _NO_MEMO:

@@ -61,7 +61,8 @@ def _format_error(error: GraphQLError) -> dict[str, Any]:
     extensions = dict(formatted.get("extensions") or {})
     if "code" not in extensions:
         original = error.original_error
-        if original is None:
+        if original is None or isinstance(original, GraphQLError):
+            # Coercion of the client's variables and literals failed.
             extensions["code"] = ErrorCode.BAD_USER_INPUT
         elif isinstance(original, EmulatorError):
             extensions.update(original.extensions)
