@@ -82,7 +82,10 @@ async def main() -> None:
             unit_quantity=5,
         )
         print(f"4. Upgraded to plan-revvenu-essentials: {upgrade.status}")
-        show("campaign check after upgrade", await stigg.get_entitlement(customer_id, CAMPAIGNS, requested_usage=1))
+        show(
+            "campaign check after upgrade",
+            await stigg.get_entitlement(customer_id, CAMPAIGNS, requested_usage=1),
+        )
 
         # 5. A customer without a payment method gets a checkout page instead.
         prospect = f"prospect-{run}"

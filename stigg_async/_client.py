@@ -80,7 +80,8 @@ class AsyncStigg(
     Example:
         >>> import asyncio
         >>> async def main() -> None:
-        ...     async with AsyncStigg(api_key="...", api_url="http://127.0.0.1:8787/graphql") as stigg:
+        ...     url = "http://127.0.0.1:8787/graphql"  # the emulator; omit for Stigg itself
+        ...     async with AsyncStigg(api_key="...", api_url=url) as stigg:
         ...         decision = await stigg.get_entitlement("customer-1", "feature-03-custom-domain")
         ...         print(decision.is_granted)
     """
@@ -112,7 +113,11 @@ class AsyncStigg(
             or timeout <= 0
         ):
             raise StiggConfigurationError("timeout must be a positive number of seconds")
-        if isinstance(max_connections, bool) or not isinstance(max_connections, int) or max_connections < 1:
+        if (
+            isinstance(max_connections, bool)
+            or not isinstance(max_connections, int)
+            or max_connections < 1
+        ):
             raise StiggConfigurationError("max_connections must be a positive integer")
         policy = retry or RetryPolicy()
         if max_retries is not None:
@@ -258,7 +263,9 @@ class AsyncStigg(
             ... )
         """
         if not isinstance(document, str) or not document.strip():
-            raise StiggValidationError("document must be a non-empty GraphQL string", field="document")
+            raise StiggValidationError(
+                "document must be a non-empty GraphQL string", field="document"
+            )
         await self._ensure_open()
         name = operation_name or "Execute"
 

@@ -73,7 +73,7 @@ class _FacadeCore:
 
     @staticmethod
     def _input(
-        cls: type[M],
+        model: type[M],
         given: M | Mapping[str, Any] | None,
         fields: Mapping[str, Any],
         operation: str,
@@ -91,42 +91,44 @@ class _FacadeCore:
                     f"(got both input and {', '.join(sorted(provided))})",
                     operation=operation,
                 )
-            if isinstance(given, cls):
+            if isinstance(given, model):
                 return given
             if isinstance(given, BaseModel) or not isinstance(given, Mapping):
                 raise StiggValidationError(
-                    f"input must be a {cls.__name__} or a mapping, not {type(given).__name__}",
+                    f"input must be a {model.__name__} or a mapping, not {type(given).__name__}",
                     field="input",
                     operation=operation,
                 )
-            return parse_input(cls, given, operation=operation)
-        return build_input(cls, operation=operation, **provided)
+            return parse_input(model, given, operation=operation)
+        return build_input(model, operation=operation, **provided)
 
     @staticmethod
     def _inputs(
-        cls: type[M], given: Sequence[M | Mapping[str, Any]], name: str, operation: str
+        model: type[M], given: Sequence[M | Mapping[str, Any]], name: str, operation: str
     ) -> list[M]:
         """A non-empty list of input models from models or mappings."""
         if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Sequence):
             raise StiggValidationError(
-                f"{name} must be a list of {cls.__name__} or mappings", field=name, operation=operation
+                f"{name} must be a list of {model.__name__} or mappings",
+                field=name,
+                operation=operation,
             )
         if not given:
             raise StiggValidationError(f"{name} must not be empty", field=name, operation=operation)
         out: list[M] = []
         for index, item in enumerate(given):
-            if isinstance(item, cls):
+            if isinstance(item, model):
                 out.append(item)
             elif isinstance(item, Mapping):
                 try:
-                    out.append(parse_input(cls, item, operation=operation))
+                    out.append(parse_input(model, item, operation=operation))
                 except StiggValidationError as exc:
                     exc.field = f"{name}[{index}].{exc.field}" if exc.field else f"{name}[{index}]"
                     exc.message = f"{name}[{index}]: {exc.message}"
                     raise
             else:
                 raise StiggValidationError(
-                    f"{name}[{index}] must be a {cls.__name__} or a mapping, "
+                    f"{name}[{index}] must be a {model.__name__} or a mapping, "
                     f"not {type(item).__name__}",
                     field=f"{name}[{index}]",
                     operation=operation,
@@ -134,8 +136,8 @@ class _FacadeCore:
         return out
 
     @staticmethod
-    def _result(cls: type[M], data: Any, operation: str) -> M:
-        return parse_result(cls, data, operation=operation)
+    def _result(model: type[M], data: Any, operation: str) -> M:
+        return parse_result(model, data, operation=operation)
 
     async def _refresh_customer(self, customer_id: str | None) -> None:
         """Refetch a customer's cached entitlements after a change; never raises."""
@@ -144,7 +146,9 @@ class _FacadeCore:
         try:
             await self._entitlements.refresh_customer(customer_id)
         except Exception:  # the mutation succeeded; a stale cache heals on the next poll
-            logger.warning("stigg_async: refreshing entitlements of a customer failed", exc_info=True)
+            logger.warning(
+                "stigg_async: refreshing entitlements of a customer failed", exc_info=True
+            )
 
     async def _call(
         self,
@@ -184,4 +188,3 @@ class _FacadeCore:
         if op.root_field not in data:
             raise StiggResponseError(f"the response lacks {op.root_field!r}", operation=name)
         return data[op.root_field]
-

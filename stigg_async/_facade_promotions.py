@@ -43,14 +43,19 @@ class _PromotionMethods(_FacadeCore):
         """
         op = "GrantPromotionalEntitlements"
         grants = self._inputs(
-            GrantPromotionalEntitlementInput, promotional_entitlements, "promotional_entitlements", op
+            GrantPromotionalEntitlementInput,
+            promotional_entitlements,
+            "promotional_entitlements",
+            op,
         )
         model = build_input(
             _GrantMany, operation=op, customer_id=customer_id, promotional_entitlements=grants
         )
         raw = await self._call(op, {"input": model.to_variables()})
         if not isinstance(raw, list):
-            raise StiggResponseError("grantPromotionalEntitlements did not return a list", operation=op)
+            raise StiggResponseError(
+                "grantPromotionalEntitlements did not return a list", operation=op
+            )
         result = [self._result(PromotionalEntitlement, r, op) for r in raw]
         await self._refresh_customer(customer_id)
         return result

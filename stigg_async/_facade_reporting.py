@@ -92,13 +92,16 @@ class _ReportingMethods(_FacadeCore):
         Example:
             >>> acks = await stigg.report_usage_bulk([  # doctest: +SKIP
             ...     {"customer_id": "customer-1", "feature_id": "feature-02-campaigns", "value": 2},
-            ...     {"customer_id": "customer-2", "feature_id": "feature-01-templates", "value": -1},
+            ...     {"customer_id": "customer-2", "feature_id": "feature-01-templates",
+            ...      "value": -1},
             ... ])
         """
         op = "ReportUsageBulk"
         items = self._inputs(ReportUsageBaseInput, usages, "usages", op)
         items = [
-            i if i.idempotency_key else i.model_copy(update={"idempotency_key": new_idempotency_key()})
+            i
+            if i.idempotency_key
+            else i.model_copy(update={"idempotency_key": new_idempotency_key()})
             for i in items
         ]
         variables = {"input": {"usages": [i.to_variables() for i in items]}}

@@ -253,7 +253,9 @@ class _SubscriptionMethods(_FacadeCore):
         promotion_code: str | None = None,
         additional_meta_data: Mapping[str, Any] | None = None,
     ) -> Subscription:
-        """Change a subscription's quantities, add-ons or billing period (``updateOneSubscription``).
+        """Change a subscription's quantities, add-ons or billing period.
+
+        Sends ``updateOneSubscription``.
 
         Example:
             >>> sub = await stigg.update_subscription(  # doctest: +SKIP

@@ -5,8 +5,8 @@ camelCase names; inputs validate locally before anything is sent.
 
 Example:
     >>> from stigg_async.models import ReportUsageInput
-    >>> ReportUsageInput(customer_id="c-1", feature_id="feature-02-campaigns", value=1).to_variables()
-    {'customerId': 'c-1', 'featureId': 'feature-02-campaigns', 'value': 1.0}
+    >>> ReportUsageInput(customer_id="c-1", feature_id="f-1", value=1).to_variables()
+    {'customerId': 'c-1', 'featureId': 'f-1', 'value': 1.0}
 """
 
 from stigg_async._models import *  # noqa: F403

@@ -64,7 +64,10 @@ def test_nonsense_timeouts_are_refused(timeout: float) -> None:
 def test_max_retries_overrides_the_policy() -> None:
     """max_retries wins over the policy's own value; the rest of the policy stays."""
     client = AsyncStigg(
-        api_key=API_KEY, api_url=LOCAL, max_retries=7, retry=RetryPolicy(max_retries=1, deadline=5.0)
+        api_key=API_KEY,
+        api_url=LOCAL,
+        max_retries=7,
+        retry=RetryPolicy(max_retries=1, deadline=5.0),
     )
     assert client._retry.max_retries == 7
     assert client._retry.deadline == 5.0

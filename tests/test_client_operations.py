@@ -38,6 +38,8 @@ class Minted:
     def __repr__(self) -> str:
         return f"Minted({self.pattern.pattern})"
 
+    __hash__ = None  # type: ignore[assignment]
+
 
 @pytest.fixture
 async def server() -> AsyncIterator[RecordingServer]:
@@ -137,7 +139,9 @@ async def test_provision_customer_sends_the_input_and_parses_the_guide_response(
         }
     }
     assert result.customer.ref_id == "customer-5162641"
-    assert result.customer.created_at == datetime(2023, 11, 20, 22, 39, 19, 840000, tzinfo=timezone.utc)
+    assert result.customer.created_at == datetime(
+        2023, 11, 20, 22, 39, 19, 840000, tzinfo=timezone.utc
+    )
     assert result.subscription is not None
     assert result.subscription.status is SubscriptionStatus.ACTIVE
     assert spy.refreshed == ["customer-5162641"]
@@ -149,10 +153,18 @@ async def test_provision_customer_without_an_id_mints_one(
     """A customer id is chosen client-side so a retry cannot create a second customer."""
     client, _ = api
     server.data(
-        {"provisionCustomer": {"customer": CUSTOMER, "subscriptionDecisionStrategy": "REQUESTED_PLAN"}}
+        {
+            "provisionCustomer": {
+                "customer": CUSTOMER,
+                "subscriptionDecisionStrategy": "REQUESTED_PLAN",
+            }
+        }
     )
     await client.provision_customer(ProvisionCustomerInput(name="Acme"))
-    assert server.received[0].variables["input"] == {"name": "Acme", "customerId": Minted("customer-")}
+    assert server.received[0].variables["input"] == {
+        "name": "Acme",
+        "customerId": Minted("customer-"),
+    }
 
 
 async def test_update_customer_sends_only_the_given_fields(
@@ -199,7 +211,13 @@ async def test_get_customer_parses_subscriptions_and_promotions(
         },
     }
     server.data(
-        {"getCustomerByRefId": {**CUSTOMER, "subscriptions": [SLIM_SUB], "promotionalEntitlements": [promo]}}
+        {
+            "getCustomerByRefId": {
+                **CUSTOMER,
+                "subscriptions": [SLIM_SUB],
+                "promotionalEntitlements": [promo],
+            }
+        }
     )
     customer = await client.get_customer("customer-5162641")
     assert customer is not None
@@ -217,12 +235,19 @@ async def test_get_customers_sends_filter_and_paging(
         {
             "customers": {
                 "edges": [{"cursor": "c1", "node": CUSTOMER}],
-                "pageInfo": {"hasNextPage": True, "hasPreviousPage": False, "startCursor": "c1", "endCursor": "c1"},
+                "pageInfo": {
+                    "hasNextPage": True,
+                    "hasPreviousPage": False,
+                    "startCursor": "c1",
+                    "endCursor": "c1",
+                },
                 "totalCount": 2,
             }
         }
     )
-    page = await client.get_customers(filter={"email": {"eq": "billing@acme.test"}}, first=1, after="c0")
+    page = await client.get_customers(
+        filter={"email": {"eq": "billing@acme.test"}}, first=1, after="c0"
+    )
     assert server.received[0].variables == {
         "filter": {"email": {"eq": "billing@acme.test"}},
         "paging": {"first": 1, "after": "c0"},
@@ -238,7 +263,14 @@ async def test_provision_subscription_success(
     """SUCCESS carries the subscription; a subscription id is minted; the cache refreshes."""
     client, spy = api
     server.data(
-        {"provisionSubscriptionV2": {"id": "p-1", "status": "SUCCESS", "checkoutUrl": None, "subscription": SLIM_SUB}}
+        {
+            "provisionSubscriptionV2": {
+                "id": "p-1",
+                "status": "SUCCESS",
+                "checkoutUrl": None,
+                "subscription": SLIM_SUB,
+            }
+        }
     )
     result = await client.provision_subscription(
         customer_id="customer-demo-01",
@@ -272,7 +304,14 @@ async def test_provision_subscription_payment_required_carries_the_checkout_url(
     client, spy = api
     url = "http://127.0.0.1:1/checkout/cs_1"
     server.data(
-        {"provisionSubscriptionV2": {"id": "p-2", "status": "PAYMENT_REQUIRED", "checkoutUrl": url, "subscription": None}}
+        {
+            "provisionSubscriptionV2": {
+                "id": "p-2",
+                "status": "PAYMENT_REQUIRED",
+                "checkoutUrl": url,
+                "subscription": None,
+            }
+        }
     )
     result = await client.initiate_checkout(
         "customer-demo-01",
@@ -283,7 +322,10 @@ async def test_provision_subscription_payment_required_carries_the_checkout_url(
         unit_quantity=4,
     )
     sent = server.received[0].variables["input"]
-    assert sent["checkoutOptions"] == {"successUrl": "http://127.0.0.1:1/ok", "cancelUrl": "http://127.0.0.1:1/cancel"}
+    assert sent["checkoutOptions"] == {
+        "successUrl": "http://127.0.0.1:1/ok",
+        "cancelUrl": "http://127.0.0.1:1/cancel",
+    }
     assert sent["unitQuantity"] == 4
     assert result.checkout_url == url
     assert not result.is_success
@@ -294,8 +336,16 @@ async def test_provision_subscription_payment_required_carries_the_checkout_url(
 @pytest.mark.parametrize(
     ("collection", "invoice", "flag"),
     [
-        ("ACTION_REQUIRED", {"paymentUrl": "http://127.0.0.1:1/pay", "paymentSecret": "secret"}, "requires_payment_action"),
-        ("FAILED", {"paymentUrl": "http://127.0.0.1:1/pay", "errorMessage": "no sufficient funds"}, "payment_failed"),
+        (
+            "ACTION_REQUIRED",
+            {"paymentUrl": "http://127.0.0.1:1/pay", "paymentSecret": "secret"},
+            "requires_payment_action",
+        ),
+        (
+            "FAILED",
+            {"paymentUrl": "http://127.0.0.1:1/pay", "errorMessage": "no sufficient funds"},
+            "payment_failed",
+        ),
     ],
 )
 async def test_provision_subscription_tells_payment_trouble_apart(
@@ -307,8 +357,15 @@ async def test_provision_subscription_tells_payment_trouble_apart(
 ) -> None:
     """3-D Secure and failed payments are flagged on the result (Java guide shapes)."""
     client, _ = api
-    sub = {**SLIM_SUB, "status": "PAYMENT_PENDING", "paymentCollection": collection, "latestInvoice": invoice}
-    server.data({"provisionSubscriptionV2": {"id": "p-3", "status": "SUCCESS", "subscription": sub}})
+    sub = {
+        **SLIM_SUB,
+        "status": "PAYMENT_PENDING",
+        "paymentCollection": collection,
+        "latestInvoice": invoice,
+    }
+    server.data(
+        {"provisionSubscriptionV2": {"id": "p-3", "status": "SUCCESS", "subscription": sub}}
+    )
     result = await client.provision_subscription(customer_id="c", plan_id="plan-revvenu-growth")
     assert getattr(result, flag) is True
     assert not result.is_success
@@ -347,7 +404,9 @@ async def test_update_subscription_sends_quantities_and_refreshes_the_customer(
     client, spy = api
     server.data({"updateOneSubscription": SLIM_SUB})
     await client.update_subscription(subscription_id="subscription-1", unit_quantity=5)
-    assert server.received[0].variables == {"input": {"subscriptionId": "subscription-1", "unitQuantity": 5.0}}
+    assert server.received[0].variables == {
+        "input": {"subscriptionId": "subscription-1", "unitQuantity": 5.0}
+    }
     assert spy.refreshed == ["customer-5162641"]
 
 
@@ -359,7 +418,10 @@ async def test_cancel_subscription_sends_the_cancellation_time(
     server.data({"cancelSubscription": {**SLIM_SUB, "status": "CANCELED"}})
     sub = await client.cancel_subscription("subscription-1", cancellation_time="IMMEDIATE")
     assert server.received[0].variables == {
-        "input": {"subscriptionRefId": "subscription-1", "subscriptionCancellationTime": "IMMEDIATE"}
+        "input": {
+            "subscriptionRefId": "subscription-1",
+            "subscriptionCancellationTime": "IMMEDIATE",
+        }
     }
     assert sub.status is SubscriptionStatus.CANCELED
 
@@ -386,7 +448,9 @@ async def test_get_subscription_and_active_subscriptions(
     sub = await client.get_subscription("subscription-1")
     subs = await client.get_active_subscriptions("customer-demo-01", resource_id="site-1")
     assert server.received[0].variables == {"input": {"subscriptionId": "subscription-1"}}
-    assert server.received[1].variables == {"input": {"customerId": "customer-demo-01", "resourceId": "site-1"}}
+    assert server.received[1].variables == {
+        "input": {"customerId": "customer-demo-01", "resourceId": "site-1"}
+    }
     assert sub.ref_id == SLIM_SUB["refId"]
     assert [s.ref_id for s in subs] == [SLIM_SUB["refId"], "s-2"]
 
@@ -451,7 +515,15 @@ async def test_get_coupons_filters_by_status(
         "status": "ACTIVE",
         "createdAt": "2022-08-25T00:27:56.368Z",
     }
-    server.data({"coupons": {"edges": [{"cursor": "x", "node": coupon}], "pageInfo": {"hasNextPage": False}, "totalCount": 1}})
+    server.data(
+        {
+            "coupons": {
+                "edges": [{"cursor": "x", "node": coupon}],
+                "pageInfo": {"hasNextPage": False},
+                "totalCount": 1,
+            }
+        }
+    )
     page = await client.get_coupons(status="ACTIVE")
     assert server.received[0].variables == {"filter": {"status": {"eq": "ACTIVE"}}}
     assert page.items[0].type is CouponType.PERCENTAGE
@@ -469,14 +541,25 @@ async def test_grant_and_revoke_promotional_entitlements(
         "featureId": "cce3f1fe",
         "endDate": 1703188216.028,
         "isVisible": True,
-        "feature": {"refId": "feature-02-campaigns", "featureType": "NUMBER", "meterType": "Incremental"},
+        "feature": {
+            "refId": "feature-02-campaigns",
+            "featureType": "NUMBER",
+            "meterType": "Incremental",
+        },
     }
     server.data({"grantPromotionalEntitlements": [grant]})
     server.data({"revokePromotionalEntitlement": {**grant, "status": "Expired"}})
     end = datetime(2026, 3, 1, tzinfo=timezone.utc)
     grants = await client.grant_promotional_entitlements(
         "customer-demo-01",
-        [{"feature_id": "feature-02-campaigns", "period": "CUSTOM", "custom_end_date": end, "usage_limit": 100}],
+        [
+            {
+                "feature_id": "feature-02-campaigns",
+                "period": "CUSTOM",
+                "custom_end_date": end,
+                "usage_limit": 100,
+            }
+        ],
     )
     await client.revoke_promotional_entitlement("customer-demo-01", "feature-02-campaigns")
     assert server.received[0].variables == {
@@ -546,11 +629,21 @@ async def test_report_usage_bulk_gives_each_item_its_own_key(
     acks = await client.report_usage_bulk(
         [
             {"customer_id": "c-1", "feature_id": "feature-02-campaigns", "value": 2},
-            {"customer_id": "c-2", "feature_id": "feature-01-templates", "value": -1, "idempotency_key": "k-2"},
+            {
+                "customer_id": "c-2",
+                "feature_id": "feature-01-templates",
+                "value": -1,
+                "idempotency_key": "k-2",
+            },
         ]
     )
     usages = server.received[0].variables["input"]["usages"]
-    assert usages[0] == {"customerId": "c-1", "featureId": "feature-02-campaigns", "value": 2.0, "idempotencyKey": Minted()}
+    assert usages[0] == {
+        "customerId": "c-1",
+        "featureId": "feature-02-campaigns",
+        "value": 2.0,
+        "idempotencyKey": Minted(),
+    }
     assert usages[1]["idempotencyKey"] == "k-2"
     assert len(acks) == 2
     assert len(spy.applied) == 2
@@ -564,8 +657,16 @@ async def test_report_events_keys_every_event(
     server.data({"reportEvent": None})
     await client.report_events(
         [
-            {"customer_id": "customer-demo-01", "event_name": "user_login", "dimensions": {"user_id": "user-01"}},
-            {"customer_id": "customer-demo-01", "event_name": "user_login", "idempotency_key": "fixed"},
+            {
+                "customer_id": "customer-demo-01",
+                "event_name": "user_login",
+                "dimensions": {"user_id": "user-01"},
+            },
+            {
+                "customer_id": "customer-demo-01",
+                "event_name": "user_login",
+                "idempotency_key": "fixed",
+            },
         ]
     )
     events = server.received[0].variables["events"]["usageEvents"]
@@ -584,7 +685,9 @@ async def test_create_usage_measurement_uses_its_variable_and_a_key(
     """The legacy mutation takes $usageMeasurement and also gets a key."""
     client, _ = api
     server.data({"createUsageMeasurement": {"id": "05e3a286"}})
-    ack = await client.create_usage_measurement(customer_id="customer-id", feature_id="feature-02-campaigns", value=5)
+    ack = await client.create_usage_measurement(
+        customer_id="customer-id", feature_id="feature-02-campaigns", value=5
+    )
     assert server.received[0].variables == {
         "usageMeasurement": {
             "customerId": "customer-id",
@@ -621,7 +724,9 @@ async def test_fetch_entitlement_asks_the_server_with_requested_usage(
             }
         }
     )
-    ent = await client.fetch_entitlement("customer-demo-01", "feature-01-templates", resource_id="site-1", requested_usage=10)
+    ent = await client.fetch_entitlement(
+        "customer-demo-01", "feature-01-templates", resource_id="site-1", requested_usage=10
+    )
     assert server.received[0].variables == {
         "query": {
             "customerId": "customer-demo-01",
@@ -636,11 +741,15 @@ async def test_fetch_entitlement_asks_the_server_with_requested_usage(
     assert ent.feature.feature_type is FeatureType.NUMBER
 
 
-async def test_execute_returns_raw_data(api: tuple[AsyncStigg, CacheSpy], server: RecordingServer) -> None:
+async def test_execute_returns_raw_data(
+    api: tuple[AsyncStigg, CacheSpy], server: RecordingServer
+) -> None:
     """The escape hatch sends any document and returns data untouched."""
     client, _ = api
     server.data({"getCustomerByRefId": {"refId": "x"}})
-    doc = "query Q($input: GetCustomerByRefIdInput!) { getCustomerByRefId(input: $input) { refId } }"
+    doc = (
+        "query Q($input: GetCustomerByRefIdInput!) { getCustomerByRefId(input: $input) { refId } }"
+    )
     data = await client.execute(doc, {"input": {"customerId": "x"}}, operation_name="Q")
     assert data == {"getCustomerByRefId": {"refId": "x"}}
     assert server.received[0].query == doc

@@ -16,14 +16,22 @@ from stigg_async._errors import (
 from tests.support.facade import CacheSpy, make_client
 from tests.support.recording_server import RecordingServer, Reply
 
-BUSY = Reply(status=503, body={"errors": [{"message": "busy", "extensions": {"code": "UnexpectedError"}}]})
+BUSY = Reply(
+    status=503, body={"errors": [{"message": "busy", "extensions": {"code": "UnexpectedError"}}]}
+)
 DUPLICATE = Reply(
     body={
         "data": None,
         "errors": [{"message": "exists", "extensions": {"code": "DuplicatedEntityNotAllowed"}}],
     }
 )
-ACK = {"id": "u-1", "currentUsage": 4, "customerId": "c", "featureId": "f", "timestamp": "2026-01-01T00:00:00Z"}
+ACK = {
+    "id": "u-1",
+    "currentUsage": 4,
+    "customerId": "c",
+    "featureId": "f",
+    "timestamp": "2026-01-01T00:00:00Z",
+}
 CUSTOMER = {"refId": "customer-1", "customerId": "customer-1", "name": "Acme"}
 SUB = {
     "refId": "subscription-x",
@@ -70,7 +78,10 @@ async def test_bulk_items_keep_their_keys_across_retries(
     client, _, _ = api
     server.reply(BUSY, Reply(body={"data": {"reportUsageBulk": [ACK, ACK]}}))
     await client.report_usage_bulk(
-        [{"customer_id": "c", "feature_id": "f", "value": 1}, {"customer_id": "d", "feature_id": "f", "value": 2}]
+        [
+            {"customer_id": "c", "feature_id": "f", "value": 1},
+            {"customer_id": "d", "feature_id": "f", "value": 2},
+        ]
     )
     first, second = (
         [u["idempotencyKey"] for u in r.variables["input"]["usages"]] for r in server.received
@@ -110,7 +121,9 @@ async def test_authentication_errors_are_not_retried(
 ) -> None:
     """A 401 fails at once: one request, zero retries."""
     client, _, clock = api
-    server.default = Reply(status=401, body={"errors": [{"message": "no", "extensions": {"code": "Unauthenticated"}}]})
+    server.default = Reply(
+        status=401, body={"errors": [{"message": "no", "extensions": {"code": "Unauthenticated"}}]}
+    )
     with pytest.raises(StiggAuthenticationError) as info:
         await client.get_customer("c")
     assert len(server.received) == 1
@@ -159,7 +172,9 @@ async def test_duplicate_after_ambiguous_failure_returns_the_created_subscriptio
         DUPLICATE,
         Reply(body={"data": {"getSubscription": SUB}}),
     )
-    result = await client.provision_subscription(customer_id="customer-1", plan_id="plan-revvenu-basic")
+    result = await client.provision_subscription(
+        customer_id="customer-1", plan_id="plan-revvenu-basic"
+    )
     minted = server.received[0].variables["input"]["subscriptionId"]
     assert server.received[1].variables["input"]["subscriptionId"] == minted
     assert server.received[2].variables == {"input": {"subscriptionId": minted}}

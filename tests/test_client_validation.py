@@ -25,25 +25,61 @@ BAD_CALLS: list[tuple[str, Call]] = [
     ("inf usage", lambda s: s.report_usage(customer_id="c", feature_id="f", value=math.inf)),
     ("string usage", lambda s: s.report_usage(customer_id="c", feature_id="f", value="3")),  # type: ignore[arg-type]
     ("missing value", lambda s: s.report_usage(customer_id="c", feature_id="f")),
-    ("negative set", lambda s: s.report_usage(customer_id="c", feature_id="f", value=-1, update_behavior="SET")),
-    ("unknown behavior", lambda s: s.report_usage(customer_id="c", feature_id="f", value=1, update_behavior="ADD")),
-    ("nested dimensions", lambda s: s.report_usage(customer_id="c", feature_id="f", value=1, dimensions={"a": {"b": 1}})),  # type: ignore[dict-item]
+    (
+        "negative set",
+        lambda s: s.report_usage(customer_id="c", feature_id="f", value=-1, update_behavior="SET"),
+    ),
+    (
+        "unknown behavior",
+        lambda s: s.report_usage(customer_id="c", feature_id="f", value=1, update_behavior="ADD"),
+    ),
+    (
+        "nested dimensions",
+        lambda s: s.report_usage(
+            customer_id="c", feature_id="f", value=1, dimensions={"a": {"b": 1}}
+        ),
+    ),  # type: ignore[dict-item]
     ("empty bulk", lambda s: s.report_usage_bulk([])),
     ("bulk not a list", lambda s: s.report_usage_bulk({"customer_id": "c"})),  # type: ignore[arg-type]
-    ("bulk bad item", lambda s: s.report_usage_bulk([{"customer_id": "c", "feature_id": "f", "value": 1}, {"customer_id": "", "feature_id": "f", "value": 1}])),
+    (
+        "bulk bad item",
+        lambda s: s.report_usage_bulk(
+            [
+                {"customer_id": "c", "feature_id": "f", "value": 1},
+                {"customer_id": "", "feature_id": "f", "value": 1},
+            ]
+        ),
+    ),
     ("bulk item wrong type", lambda s: s.report_usage_bulk([3])),  # type: ignore[list-item]
     ("event without name", lambda s: s.report_events([{"customer_id": "c"}])),
     ("events empty", lambda s: s.report_events([])),
-    ("unknown billing period", lambda s: s.provision_subscription(customer_id="c", plan_id="p", billing_period="WEEKLY")),
-    ("negative quantity", lambda s: s.provision_subscription(customer_id="c", plan_id="p", unit_quantity=-1)),
-    ("zero addon quantity", lambda s: s.provision_subscription(customer_id="c", plan_id="p", addons=[{"addon_id": "a", "quantity": 0}])),
+    (
+        "unknown billing period",
+        lambda s: s.provision_subscription(customer_id="c", plan_id="p", billing_period="WEEKLY"),
+    ),
+    (
+        "negative quantity",
+        lambda s: s.provision_subscription(customer_id="c", plan_id="p", unit_quantity=-1),
+    ),
+    (
+        "zero addon quantity",
+        lambda s: s.provision_subscription(
+            customer_id="c", plan_id="p", addons=[{"addon_id": "a", "quantity": 0}]
+        ),
+    ),
     ("missing plan", lambda s: s.provision_subscription(customer_id="c")),
     ("unknown field", lambda s: s.provision_customer({"customer_id": "c", "colour": "red"})),
     ("input and keywords", lambda s: s.provision_customer({"customer_id": "c"}, name="x")),
     ("input wrong type", lambda s: s.provision_customer(["c"])),  # type: ignore[arg-type]
     ("bad cancellation time", lambda s: s.cancel_subscription("s", cancellation_time="NOW")),
-    ("custom period without end", lambda s: s.grant_promotional_entitlements("c", [{"feature_id": "f", "period": "CUSTOM"}])),
-    ("unknown promo period", lambda s: s.grant_promotional_entitlements("c", [{"feature_id": "f", "period": "FOREVER"}])),
+    (
+        "custom period without end",
+        lambda s: s.grant_promotional_entitlements("c", [{"feature_id": "f", "period": "CUSTOM"}]),
+    ),
+    (
+        "unknown promo period",
+        lambda s: s.grant_promotional_entitlements("c", [{"feature_id": "f", "period": "FOREVER"}]),
+    ),
     ("requested usage nan", lambda s: s.fetch_entitlement("c", "f", requested_usage=math.nan)),
     ("coupon status", lambda s: s.get_coupons(status="SHINY")),
     ("paging negative", lambda s: s.get_customers(first=-5)),
@@ -78,7 +114,10 @@ async def test_validation_errors_name_the_field(server: RecordingServer) -> None
     async with client:
         with pytest.raises(StiggValidationError) as info:
             await client.report_usage_bulk(
-                [{"customer_id": "c", "feature_id": "f", "value": 1}, {"customer_id": "c", "feature_id": "f", "value": math.nan}]
+                [
+                    {"customer_id": "c", "feature_id": "f", "value": 1},
+                    {"customer_id": "c", "feature_id": "f", "value": math.nan},
+                ]
             )
     assert info.value.field is not None
     assert "1" in info.value.field

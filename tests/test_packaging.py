@@ -39,7 +39,16 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_every_document(tmp_path: Pat
     """Build the wheel, install it alone into a new venv, load and validate all documents there."""
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(dist),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
@@ -59,7 +68,17 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_every_document(tmp_path: Pat
     # Install only our wheel (no dependency downloads); the dependencies come from
     # this environment's site-packages, added after the fresh one on sys.path.
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheels[0])],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheels[0]),
+        ],
         check=True,
         capture_output=True,
     )
@@ -68,7 +87,12 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_every_document(tmp_path: Pat
     env.pop("PYTHONPATH")
     (target / "zz_dependencies.pth").write_text(deps + "\n", encoding="utf-8")
     out = subprocess.run(
-        [str(python), "-I", "-c", PROBE], check=True, capture_output=True, text=True, cwd=tmp_path, env=env
+        [str(python), "-I", "-c", PROBE],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
     )
     report = json.loads(out.stdout)
     assert report["module"].startswith(str(target)), "stigg_async must come from the wheel"

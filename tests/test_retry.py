@@ -128,7 +128,9 @@ async def test_deadline_stops_before_a_wait_that_would_cross_it() -> None:
     """With a 3 s deadline and 2 s waits, the call gives up after the second attempt."""
     clock = FakeClock(auto_advance=True)
     call = Script(*(server_error() for _ in range(10)))
-    policy = RetryPolicy(max_retries=10, initial_backoff=2.0, max_backoff=2.0, deadline=3.0, jitter=0)
+    policy = RetryPolicy(
+        max_retries=10, initial_backoff=2.0, max_backoff=2.0, deadline=3.0, jitter=0
+    )
     with pytest.raises(StiggServerError) as info:
         await run_with_retries(call, policy=policy, clock=clock, operation="Op")
     assert call.calls == 2
@@ -173,7 +175,9 @@ async def test_each_retry_is_logged_without_secrets(caplog: pytest.LogCaptureFix
     clock = FakeClock(auto_advance=True)
     call = Script(server_error(), server_error())
     with caplog.at_level(logging.WARNING, logger="stigg_async"):
-        await run_with_retries(call, policy=RetryPolicy(max_retries=3), clock=clock, operation="ReportUsage")
+        await run_with_retries(
+            call, policy=RetryPolicy(max_retries=3), clock=clock, operation="ReportUsage"
+        )
     messages = [r.getMessage() for r in caplog.records]
     assert any("retry 1 of 3 for ReportUsage" in m for m in messages)
     assert any("retry 2 of 3 for ReportUsage" in m for m in messages)
@@ -185,7 +189,11 @@ async def test_on_failure_sees_every_failed_attempt() -> None:
     first, second = server_error(), StiggConnectionError("drop")
     seen: list[StiggError] = []
     await run_with_retries(
-        Script(first, second), policy=RetryPolicy(), clock=clock, operation="Op", on_failure=seen.append
+        Script(first, second),
+        policy=RetryPolicy(),
+        clock=clock,
+        operation="Op",
+        on_failure=seen.append,
     )
     assert seen == [first, second]
 

@@ -28,8 +28,7 @@ def assert_same_shape(expected: Any, actual: Any, path: str = "$") -> None:
     elif isinstance(expected, bool):
         assert isinstance(actual, bool), f"{path}: expected a boolean, got {actual!r}"
     elif isinstance(expected, (int, float)):
-        assert isinstance(actual, (int, float)) and not isinstance(actual, bool), (
-            f"{path}: expected a number, got {actual!r}"
-        )
+        assert not isinstance(actual, bool), f"{path}: expected a number, got {actual!r}"
+        assert isinstance(actual, (int, float)), f"{path}: expected a number, got {actual!r}"
     elif isinstance(expected, str):
         assert isinstance(actual, str), f"{path}: expected a string, got {actual!r}"

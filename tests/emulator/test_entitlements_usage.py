@@ -83,11 +83,14 @@ async def test_every_entitlement_field_is_filled(gql: Poster, basic: Emulator) -
     assert campaigns["feature"]["featureStatus"] == "ACTIVE"
     assert campaigns["feature"]["id"]
     size = by_id["feature-06-max-file-size"]
-    assert size["usageLimit"] == 5 and size["isGranted"] is True and size["resetPeriod"] is None
+    assert size["usageLimit"] == 5
+    assert size["isGranted"] is True
+    assert size["resetPeriod"] is None
 
 
 async def test_report_usage_delta_set_and_negative(gql: Poster, basic: Emulator) -> None:
     """DELTA adds, SET replaces, negative deltas only on fluctuating meters."""
+
     async def report(feature: str, value: float, **extra: object) -> dict[str, object]:
         data = await gql.ok(
             REPORT, {"input": {"customerId": "c", "featureId": feature, "value": value, **extra}}
@@ -162,8 +165,18 @@ async def test_report_usage_bulk_is_all_or_nothing(gql: Poster, basic: Emulator)
     good = {
         "input": {
             "usages": [
-                {"customerId": "c", "featureId": "feature-02-campaigns", "value": 1, "idempotencyKey": "a"},
-                {"customerId": "c", "featureId": "feature-02-campaigns", "value": 1, "idempotencyKey": "a"},
+                {
+                    "customerId": "c",
+                    "featureId": "feature-02-campaigns",
+                    "value": 1,
+                    "idempotencyKey": "a",
+                },
+                {
+                    "customerId": "c",
+                    "featureId": "feature-02-campaigns",
+                    "value": 1,
+                    "idempotencyKey": "a",
+                },
                 {"customerId": "c", "featureId": "feature-01-templates", "value": 2},
             ]
         }
@@ -185,7 +198,10 @@ async def test_events_count_unique_users_per_period(gql: Poster, basic: Emulator
             "dimensions": {"user_id": user},
         }
 
-    await gql.ok(event, {"events": {"usageEvents": [login("e1", "u1"), login("e2", "u1"), login("e3", "u2")]}})
+    await gql.ok(
+        event,
+        {"events": {"usageEvents": [login("e1", "u1"), login("e2", "u1"), login("e3", "u2")]}},
+    )
     await gql.ok(event, {"events": {"usageEvents": [login("e3", "u3")]}})
     assert basic.state.usage_total("c", "feature-07-active-users") == 2
     assert basic.state.applied_events == 3
@@ -205,7 +221,8 @@ async def test_usage_rolls_over_when_the_clock_crosses_the_period(
     assert not basic.state.entitlement("c", "feature-02-campaigns", requested_usage=1).is_granted
     basic.advance_time(31 * DAY)
     value = basic.state.entitlement("c", "feature-02-campaigns", requested_usage=1)
-    assert value.is_granted and value.current_usage == 0
+    assert value.is_granted
+    assert value.current_usage == 0
     data = await gql.ok(
         REPORT, {"input": {"customerId": "c", "featureId": "feature-02-campaigns", "value": 1}}
     )
@@ -249,6 +266,7 @@ async def test_unlimited_growth_and_resource_usage(emu: Emulator) -> None:
     state.provision_subscription("c", "plan-revvenu-growth", skip_trial=True, resource_id="r2")
     state.report_usage(UsageReport("c", "feature-02-campaigns", 1000, resource_id="r1"))
     value = state.entitlement("c", "feature-02-campaigns", "r1", requested_usage=10**6)
-    assert value.is_granted and value.unlimited
+    assert value.is_granted
+    assert value.unlimited
     assert state.usage_total("c", "feature-02-campaigns", "r1") == 1000
     assert state.usage_total("c", "feature-02-campaigns", "r2") == 0

@@ -271,7 +271,10 @@ CREATE_SUBSCRIPTION_RESPONSE = {
             "refId": "subscription-plan-revvenu-essentials-65768c",
             "status": "PAYMENT_PENDING",
             "additionalMetaData": {"key": "value"},
-            "plan": {"id": "3b0c9144-f6ea-4a39-af7b-2c9dda38a813", "refId": "plan-revvenu-essentials"},
+            "plan": {
+                "id": "3b0c9144-f6ea-4a39-af7b-2c9dda38a813",
+                "refId": "plan-revvenu-essentials",
+            },
             "addons": [
                 {
                     "quantity": 2,
@@ -589,7 +592,7 @@ async def test_create_subscription_for_a_paid_plan_without_payment_is_pending(
 async def test_create_subscription_with_the_guides_own_variables(
     gql: Poster, emu: Emulator
 ) -> None:
-    """The guide's variables (basic plan plus addon-extra-stuff) fail: that add-on needs a paid plan."""
+    """The guide's own variables fail: addon-extra-stuff is not sold with the basic plan."""
     emu.state.provision_customer("customer-id")
     variables = {
         "input": {
@@ -618,7 +621,9 @@ async def test_update_one_subscription_sets_the_unit_quantity(gql: Poster, emu: 
         UPDATE_SUBSCRIPTION,
         {"input": {"refId": "subscription-plan-professional-4dfecf", "unitQuantity": 5}},
     )
-    assert_same_shape(CREATE_SUBSCRIPTION_RESPONSE["data"]["createSubscription"], data["updateOneSubscription"])
+    assert_same_shape(
+        CREATE_SUBSCRIPTION_RESPONSE["data"]["createSubscription"], data["updateOneSubscription"]
+    )
     assert data["updateOneSubscription"]["status"] == "ACTIVE"
     value = emu.state.entitlement("customer-id", "feature-01-templates")
     assert value.usage_limit == 5
@@ -628,12 +633,19 @@ async def test_cancel_subscription_immediately(gql: Poster, emu: Emulator) -> No
     """CancelSubscription IMMEDIATE answers CANCELED with the guide's fields."""
     emu.state.provision_customer("customer-id")
     emu.state.provision_subscription(
-        "customer-id", "plan-revvenu-basic", subscription_id="subscription-id",
+        "customer-id",
+        "plan-revvenu-basic",
+        subscription_id="subscription-id",
         additional_meta_data={"key": "value"},
     )
     data = await gql.ok(
         CANCEL_SUBSCRIPTION,
-        {"input": {"subscriptionRefId": "subscription-id", "subscriptionCancellationTime": "IMMEDIATE"}},
+        {
+            "input": {
+                "subscriptionRefId": "subscription-id",
+                "subscriptionCancellationTime": "IMMEDIATE",
+            }
+        },
     )
     assert data["cancelSubscription"] == {
         "refId": "subscription-id",
@@ -773,7 +785,7 @@ async def test_estimate_subscription_prices_plan_and_addons(gql: Poster, emu: Em
 
 
 async def test_estimate_subscription_update_prorates(gql: Poster, emu: Emulator) -> None:
-    """EstimateSubscriptionUpdate halfway through the month: credit half the old, debit half the new."""
+    """EstimateSubscriptionUpdate mid-month: credit half the old price, debit half the new."""
     emu.state.provision_customer("customer-demo-01", payment_method_id="pm_card_visa")
     emu.state.provision_subscription(
         "customer-demo-01",

@@ -179,7 +179,9 @@ async def test_get_customer_with_deep_fragments(gql: Poster, emu: Emulator) -> N
     """GetCustomerById with plan, product, entitlements and add-ons via nested fragments."""
     emu.state.provision_customer("customer-demo-01", payment_method_id="pm_card_visa")
     emu.state.provision_subscription(
-        "customer-demo-01", "plan-revvenu-essentials", unit_quantity=7,
+        "customer-demo-01",
+        "plan-revvenu-essentials",
+        unit_quantity=7,
         addons={"addon-10-campaigns": 2},
     )
     emu.state.grant_promotion("customer-demo-01", "feature-03-custom-domain")
@@ -201,9 +203,13 @@ async def test_get_customer_with_deep_fragments(gql: Poster, emu: Emulator) -> N
     assert plan["product"]["additionalMetaData"] == {"recommendedPlan": "plan-revvenu-essentials"}
     assert plan["basePlan"] == {"refId": "plan-revvenu-basic", "displayName": "Basic"}
     assert "feature-04-analytics" in {e["feature"]["refId"] for e in plan["entitlements"]}
-    assert [a["refId"] for a in plan["compatibleAddons"]] == ["addon-10-campaigns", "addon-extra-stuff"]
+    assert [a["refId"] for a in plan["compatibleAddons"]] == [
+        "addon-10-campaigns",
+        "addon-extra-stuff",
+    ]
     assert sub["addons"][0]["quantity"] == 2
-    assert sub["scheduledUpdates"] == [] and sub["futureUpdates"] == []
+    assert sub["scheduledUpdates"] == []
+    assert sub["futureUpdates"] == []
 
 
 async def test_provision_subscription_success_with_invoice(gql: Poster, emu: Emulator) -> None:
@@ -281,7 +287,7 @@ query GetEntitlement($query: FetchEntitlementQuery!) {
 
 
 async def test_report_usage_and_event_in_java_style(gql: Poster, emu: Emulator) -> None:
-    """ReportUsage (SET) and ReportEvent with dimensions and a timestamp, as the Java guide sends."""
+    """ReportUsage (SET) and ReportEvent with dimensions and a timestamp, Java-style."""
     emu.state.provision_customer("customer-demo-01")
     emu.state.provision_subscription("customer-demo-01", "plan-revvenu-basic")
     data = await gql.ok(

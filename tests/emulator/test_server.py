@@ -38,7 +38,8 @@ async def test_invalid_json_and_invalid_documents_are_400(gql: Poster) -> None:
     assert reply.status == 400
     assert reply.codes == ["BadUserInput"]
     syntax = await gql("query {")
-    assert syntax.status == 400 and syntax.codes == ["BadUserInput"]
+    assert syntax.status == 400
+    assert syntax.codes == ["BadUserInput"]
     wrong_vars = await gql(
         "query Q($q: FetchEntitlementsQuery!) { cachedEntitlements(query: $q) { isGranted } }",
         {"q": {"nope": 1}},
@@ -56,7 +57,8 @@ async def test_unsupported_root_field_names_it(gql: Poster) -> None:
 
 
 async def test_alias_limit(gql: Poster, emu: Emulator) -> None:
-    """More aliased root fields than allowed: HTTP 400 GraphQLAliasesLimitExceeded; at the limit: fine."""
+    """Over the alias limit: HTTP 400 GraphQLAliasesLimitExceeded; at the limit: fine."""
+
     def batch(n: int) -> str:
         fields = " ".join(
             f'c{i}: entitlementsState(query: {{customerId: "c{i}"}}) {{ accessDeniedReason }}'
@@ -65,7 +67,8 @@ async def test_alias_limit(gql: Poster, emu: Emulator) -> None:
         return f"query {{ {fields} }}"
 
     ok = await gql(batch(50))
-    assert ok.status == 200 and len(ok.data) == 50
+    assert ok.status == 200
+    assert len(ok.data) == 50
     too_many = await gql(batch(51))
     assert too_many.status == 400
     assert too_many.codes == ["GraphQLAliasesLimitExceeded"]
@@ -88,7 +91,9 @@ def test_datetime_wire_format() -> None:
     assert format_datetime(parsed) == "2022-09-22T08:00:28.965Z"
     assert format_datetime(parse_datetime(1703116800)) == "2023-12-21T00:00:00.000Z"
     assert format_datetime(parse_datetime(1703116800000)) == "2023-12-21T00:00:00.000Z"
-    assert format_datetime(parse_datetime("2023-12-21T02:00:00+02:00")) == "2023-12-21T00:00:00.000Z"
+    assert (
+        format_datetime(parse_datetime("2023-12-21T02:00:00+02:00")) == "2023-12-21T00:00:00.000Z"
+    )
 
 
 async def test_counters_by_operation_and_root_field(gql: Poster, emu: Emulator) -> None:
@@ -110,7 +115,8 @@ async def test_http_hooks(gql: Poster, emu: Emulator) -> None:
     emu.state.provision_customer("c")
     emu.state.provision_subscription("c", "plan-revvenu-basic")
     await gql.ok(
-        'mutation { reportUsage(input: {customerId: "c", featureId: "feature-02-campaigns", value: 2})'
+        'mutation { reportUsage(input: {customerId: "c", featureId: "feature-02-campaigns",'
+        " value: 2})"
         " { currentUsage } }"
     )
     usage = await gql.hook("GET", "/usage?customerId=c&featureId=feature-02-campaigns")
@@ -180,19 +186,27 @@ async def test_command_line_starts_and_stops_cleanly(tmp_path: object) -> None:
     """python -m stigg_async.emulator prints where it listens, serves, and exits on SIGTERM."""
     env = {**os.environ, "STIGG_EMULATOR_API_KEY": "cli-key"}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "stigg_async.emulator", "--port", "0",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env,
+        sys.executable,
+        "-m",
+        "stigg_async.emulator",
+        "--port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
     )
     try:
         assert process.stdout is not None
         line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
         assert line.startswith("stigg emulator listening on http://127.0.0.1:")
         url = line.rsplit(" ", 1)[1].strip()
-        async with aiohttp.ClientSession() as session:
-            async with session.post(
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
                 url, json={"query": "{ __typename }"}, headers={"X-API-KEY": "cli-key"}
-            ) as response:
-                assert (await response.json()) == {"data": {"__typename": "Query"}}
+            ) as response,
+        ):
+            assert (await response.json()) == {"data": {"__typename": "Query"}}
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 30) == 0
     finally:

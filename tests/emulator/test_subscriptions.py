@@ -25,7 +25,9 @@ mutation P($input: ProvisionSubscriptionInput!) {
 
 PROVISION_CUSTOMER = """
 mutation C($input: ProvisionCustomerInput!) {
-  provisionCustomer(input: $input) { customer { customerId refId hasPaymentMethod } subscription { status } }
+  provisionCustomer(input: $input) {
+    customer { customerId refId hasPaymentMethod } subscription { status }
+  }
 }
 """
 
@@ -79,7 +81,7 @@ query Q($filter: CustomerFilter, $paging: CursorPaging) {
     )["customers"]
     assert [e["node"]["refId"] for e in page2["edges"]] == ["acme-2", "acme-1", "acme-0"]
     assert page2["pageInfo"]["hasPreviousPage"] is True
-    by_in = (await gql.ok(query, {"filter": {"customerId": {"in": ["other", "acme-1"]}}}))
+    by_in = await gql.ok(query, {"filter": {"customerId": {"in": ["other", "acme-1"]}}})
     assert {e["node"]["refId"] for e in by_in["customers"]["edges"]} == {"other", "acme-1"}
     by_email = await gql.ok(query, {"filter": {"email": {"eq": "x@other.test"}}})
     assert [e["node"]["refId"] for e in by_email["customers"]["edges"]] == ["other"]
@@ -93,10 +95,8 @@ async def test_get_customer_by_ref_id_missing_is_null(gql: Poster) -> None:
     assert data == {"getCustomerByRefId": None}
 
 
-async def test_paid_plan_with_checkout_options_requires_payment(
-    gql: Poster, emu: Emulator
-) -> None:
-    """No payment method + checkoutOptions: PAYMENT_REQUIRED and a local checkout URL that completes it."""
+async def test_paid_plan_with_checkout_options_requires_payment(gql: Poster, emu: Emulator) -> None:
+    """No card + checkoutOptions: PAYMENT_REQUIRED and a local checkout URL that completes it."""
     emu.state.provision_customer("c")
     data = await gql.ok(
         PROVISION,
@@ -123,10 +123,14 @@ async def test_paid_plan_with_checkout_options_requires_payment(
     assert [s.subscription_id for s in emu.state.live_subscriptions("c")] == ["sub-c"]
 
 
-async def test_paid_plan_without_payment_or_checkout_is_an_error(gql: Poster, emu: Emulator) -> None:
+async def test_paid_plan_without_payment_or_checkout_is_an_error(
+    gql: Poster, emu: Emulator
+) -> None:
     """No payment method and no checkoutOptions: PaymentMethodNotFoundError, nothing created."""
     emu.state.provision_customer("c")
-    reply = await gql(PROVISION, {"input": {"customerId": "c", "planId": "plan-revvenu-essentials"}})
+    reply = await gql(
+        PROVISION, {"input": {"customerId": "c", "planId": "plan-revvenu-essentials"}}
+    )
     assert reply.codes == ["PaymentMethodNotFoundError"]
     assert emu.state.subscriptions == {}
 
@@ -135,19 +139,25 @@ async def test_three_d_secure_and_declined_cards(gql: Poster, emu: Emulator) -> 
     """pm_card_authenticationRequired -> ACTION_REQUIRED; pm_card_chargeDeclined -> FAILED."""
     emu.state.provision_customer("sca", payment_method_id="pm_card_authenticationRequired")
     emu.state.provision_customer("poor", payment_method_id="pm_card_chargeDeclined")
-    sca = (await gql.ok(PROVISION, {"input": {"customerId": "sca", "planId": "plan-revvenu-essentials"}}))
+    sca = await gql.ok(
+        PROVISION, {"input": {"customerId": "sca", "planId": "plan-revvenu-essentials"}}
+    )
     sub = sca["provisionSubscriptionV2"]["subscription"]
     assert sub["paymentCollection"] == "ACTION_REQUIRED"
     assert sub["latestInvoice"]["requiresAction"] is True
     assert sub["latestInvoice"]["paymentSecret"]
     assert sub["latestInvoice"]["paymentUrl"].startswith(emu.base_url)
-    poor = await gql.ok(PROVISION, {"input": {"customerId": "poor", "planId": "plan-revvenu-essentials"}})
+    poor = await gql.ok(
+        PROVISION, {"input": {"customerId": "poor", "planId": "plan-revvenu-essentials"}}
+    )
     failed = poor["provisionSubscriptionV2"]["subscription"]
     assert failed["paymentCollection"] == "FAILED"
     assert failed["latestInvoice"]["errorMessage"] == "Your card was declined."
-    async with aiohttp.ClientSession() as session:
-        async with session.get(sub["latestInvoice"]["paymentUrl"]) as response:
-            assert response.status == 200
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(sub["latestInvoice"]["paymentUrl"]) as response,
+    ):
+        assert response.status == 200
     assert emu.state.get_subscription(sub["subscriptionId"]).payment_collection == "NOT_REQUIRED"
 
 
@@ -158,7 +168,9 @@ async def test_new_subscription_replaces_the_active_one(emu: Emulator) -> None:
     basic = state.provision_subscription("c", "plan-revvenu-basic")
     essentials = state.provision_subscription("c", "plan-revvenu-essentials")
     assert basic.status == "CANCELED"
-    assert [s.subscription_id for s in state.live_subscriptions("c")] == [essentials.subscription_id]
+    assert [s.subscription_id for s in state.live_subscriptions("c")] == [
+        essentials.subscription_id
+    ]
 
 
 async def test_trial_runs_beside_paid_and_converts_on_same_plan(emu: Emulator) -> None:
@@ -181,7 +193,10 @@ async def test_skip_trial_and_trial_expiry(emu: Emulator) -> None:
     """skipTrial makes a paid subscription; a trial without a card expires at its end."""
     state = emu.state
     state.provision_customer("paying", payment_method_id="pm_card_visa")
-    assert state.provision_subscription("paying", "plan-revvenu-growth", skip_trial=True).status == "ACTIVE"
+    assert (
+        state.provision_subscription("paying", "plan-revvenu-growth", skip_trial=True).status
+        == "ACTIVE"
+    )
     state.provision_customer("trialist")
     trial = state.provision_subscription("trialist", "plan-revvenu-growth", enforce_payment=True)
     assert trial.status == "IN_TRIAL"
@@ -206,7 +221,9 @@ async def test_resource_scoped_subscriptions(emu: Emulator) -> None:
 async def test_duplicate_subscription_id(gql: Poster, emu: Emulator) -> None:
     """A client-chosen subscriptionId is honoured once, then DuplicatedEntityNotAllowed."""
     emu.state.provision_customer("c")
-    variables = {"input": {"customerId": "c", "planId": "plan-revvenu-basic", "subscriptionId": "s-1"}}
+    variables = {
+        "input": {"customerId": "c", "planId": "plan-revvenu-basic", "subscriptionId": "s-1"}
+    }
     data = await gql.ok(PROVISION, variables)
     assert data["provisionSubscriptionV2"]["subscription"]["subscriptionId"] == "s-1"
     reply = await gql(PROVISION, variables)
@@ -280,7 +297,8 @@ async def test_migrate_moves_to_the_new_plan_version(emu: Emulator) -> None:
 async def test_coupons_filter_by_status(gql: Poster) -> None:
     """coupons filters by status and refId."""
     data = await gql.ok(
-        'query { coupons(filter: {status: {eq: ARCHIVED}}) { totalCount edges { node { refId } } } }'
+        "query { coupons(filter: {status: {eq: ARCHIVED}})"
+        " { totalCount edges { node { refId } } } }"
     )
     assert data["coupons"]["totalCount"] == 1
     assert data["coupons"]["edges"][0]["node"]["refId"] == "coupon-legacy"

@@ -79,7 +79,10 @@ class RecordingServer:
             await self._release.wait()
         if reply.text is not None:
             return web.Response(
-                text=reply.text, status=reply.status, headers=reply.headers, content_type="text/plain"
+                text=reply.text,
+                status=reply.status,
+                headers=reply.headers,
+                content_type="text/plain",
             )
         return web.Response(
             text=json.dumps(reply.body),
