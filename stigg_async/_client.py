@@ -131,26 +131,34 @@ class AsyncStigg(
         self._clock = clock or SystemClock()
         self._retry = policy
         self._timeout = float(timeout)
-        self._transport = GraphQLTransport(
-            api_url=url, api_key=key, timeout=self._timeout, max_connections=max_connections
-        )
+        self._transport_args: dict[str, Any] = {
+            "api_url": url,
+            "api_key": key,
+            "timeout": self._timeout,
+            "max_connections": max_connections,
+        }
+        self._transport = GraphQLTransport(**self._transport_args)
+        self._usage_options = usage or UsagePipelineOptions()
         self._entitlements = EntitlementCache(
             transport=self._transport,
             retry_policy=policy,
             clock=self._clock,
             options=entitlements or EntitlementCacheOptions(),
         )
-        self._usage = UsagePipeline(
-            transport=self._transport,
-            retry_policy=policy,
-            clock=self._clock,
-            options=usage or UsagePipelineOptions(),
-            on_measurements=self._entitlements.apply_usage,
-        )
+        self._usage = self._new_usage_pipeline()
         self._fork_generation = _fork_generation
         self._loop: asyncio.AbstractEventLoop | None = None
         self._state = "new"  # new -> open -> closed
         self._close_report: UsageCloseReport | None = None
+
+    def _new_usage_pipeline(self) -> UsagePipeline:
+        return UsagePipeline(
+            transport=self._transport,
+            retry_policy=self._retry,
+            clock=self._clock,
+            options=self._usage_options,
+            on_measurements=self._entitlements.apply_usage,
+        )
 
     # -- life cycle --------------------------------------------------------------
 
@@ -194,14 +202,42 @@ class AsyncStigg(
         if self._fork_generation != _fork_generation:
             raise StiggClientStateError(
                 "this AsyncStigg was created in another process before a fork; its "
-                "connections and background tasks do not exist here. Create a new "
-                "AsyncStigg in the child process."
+                "connections and background tasks do not exist here. Call "
+                "`await stigg.restart_after_fork()` in the child, or create a new AsyncStigg."
             )
         if self._loop is not None and asyncio.get_running_loop() is not self._loop:
             raise StiggClientStateError(
                 "this AsyncStigg is bound to the event loop it was opened in; create one "
                 "client per event loop"
             )
+
+    async def restart_after_fork(self) -> None:
+        """Make a client inherited through ``os.fork()`` usable in the child process.
+
+        Call it once in the child, inside its event loop, before using the client.
+        The child gets its own HTTP session and poller; cached entitlements are kept
+        (and refreshed). Usage the parent had queued stays the parent's to deliver:
+        the child starts with an empty queue, so nothing is sent twice. In the
+        process that created the client this does nothing.
+
+        Example:
+            >>> if os.fork() == 0:  # doctest: +SKIP
+            ...     await stigg.restart_after_fork()
+        """
+        if self._fork_generation == _fork_generation:
+            return
+        if self._state == "closed":
+            raise StiggClientStateError("this AsyncStigg is closed; create a new one")
+        # The parent's session, tasks and queue are copies that belong to the parent:
+        # drop them without closing anything (closing would touch shared sockets).
+        self._transport = GraphQLTransport(**self._transport_args)
+        self._usage = self._new_usage_pipeline()
+        self._fork_generation = _fork_generation
+        self._loop = asyncio.get_running_loop()
+        self._state = "open"
+        await self._transport.open()
+        self._entitlements.restart_after_fork(transport=self._transport)
+        self._usage.start()
 
     async def aclose(self, *, timeout: float | None = None) -> UsageCloseReport | None:
         """Flush buffered usage, stop background work and close the HTTP session.
