@@ -44,6 +44,6 @@ def patch_aioresponses() -> None:
         >>> from stigg_async.testing import patch_aioresponses
         >>> patch_aioresponses()
     """
-    import aioresponses.core as core
+    from aioresponses import core
 
-    core.ClientResponse = CompatClientResponse  # type: ignore[misc]
+    core.ClientResponse = CompatClientResponse  # type: ignore[attr-defined]

@@ -22,7 +22,8 @@ def _script() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "prune_schema", ROOT / "scripts" / "prune_schema.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["prune_schema"] = module
     spec.loader.exec_module(module)
