@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from stigg_async._cache import EntitlementCache
     from stigg_async._usage import UsagePipeline
 
-__all__ = ["_FacadeCore", "is_ambiguous", "new_id", "new_idempotency_key"]
+__all__ = ["_FacadeCore", "is_ambiguous", "keywords", "new_id", "new_idempotency_key"]
 
 logger = logging.getLogger("stigg_async")
 
@@ -42,6 +42,21 @@ M = TypeVar("M", bound=BaseModel)
 def new_id(prefix: str) -> str:
     """A client-chosen id (``customer-1f0c...``), minted once so retries reuse it."""
     return f"{prefix}-{uuid.uuid4().hex}"
+
+
+# Locals of a facade method that are not input fields: the instance, the positional
+# input object and the operation name.
+_NOT_FIELDS = frozenset({"self", "input", "op"})
+
+
+def keywords(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """A facade method's keyword arguments, taken from its ``locals()``.
+
+    Every facade method's keyword parameters are named exactly like the fields of its
+    input model, so the call's own arguments are the fields: nothing to list twice.
+    Call it before the method binds any other local.
+    """
+    return {k: v for k, v in arguments.items() if k not in _NOT_FIELDS}
 
 
 def new_idempotency_key() -> str:

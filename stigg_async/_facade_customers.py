@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from stigg_async._facade_core import _FacadeCore, new_id
+from stigg_async._facade_core import _FacadeCore, keywords, new_id
 from stigg_async._models import (
     Customer,
     CustomerBillingInfo,
@@ -53,21 +53,7 @@ class _CustomerMethods(_FacadeCore):
             <SubscriptionStatus.ACTIVE: 'ACTIVE'>
         """
         op = "ProvisionCustomer"
-        model = self._input(
-            ProvisionCustomerInput,
-            input,
-            {
-                "customer_id": customer_id,
-                "name": name,
-                "email": email,
-                "billing_id": billing_id,
-                "coupon_ref_id": coupon_ref_id,
-                "billing_information": billing_information,
-                "additional_meta_data": additional_meta_data,
-                "subscription_params": subscription_params,
-            },
-            op,
-        )
+        model = self._input(ProvisionCustomerInput, input, keywords(locals()), op)
         if model.customer_id is None and model.ref_id is None:
             model = model.model_copy(update={"customer_id": new_id("customer")})
         params = model.subscription_params
@@ -131,20 +117,7 @@ class _CustomerMethods(_FacadeCore):
             ... )
         """
         op = "UpdateCustomer"
-        model = self._input(
-            UpdateCustomerInput,
-            input,
-            {
-                "customer_id": customer_id,
-                "name": name,
-                "email": email,
-                "billing_id": billing_id,
-                "coupon_ref_id": coupon_ref_id,
-                "billing_information": billing_information,
-                "additional_meta_data": additional_meta_data,
-            },
-            op,
-        )
+        model = self._input(UpdateCustomerInput, input, keywords(locals()), op)
         raw = await self._call(op, {"input": model.to_variables()})
         return self._result(Customer, raw, op)
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from stigg_async._facade_core import _FacadeCore, new_idempotency_key
+from stigg_async._facade_core import _FacadeCore, keywords, new_idempotency_key
 from stigg_async._models import (
     Entitlement,
     EntitlementsState,
@@ -60,21 +60,7 @@ class _ReportingMethods(_FacadeCore):
             1.0
         """
         op = "ReportUsage"
-        model = self._input(
-            ReportUsageInput,
-            input,
-            {
-                "customer_id": customer_id,
-                "feature_id": feature_id,
-                "value": value,
-                "update_behavior": update_behavior,
-                "resource_id": resource_id,
-                "dimensions": dimensions,
-                "idempotency_key": idempotency_key,
-                "created_at": created_at,
-            },
-            op,
-        )
+        model = self._input(ReportUsageInput, input, keywords(locals()), op)
         if model.idempotency_key is None:
             model = model.model_copy(update={"idempotency_key": new_idempotency_key()})
         raw = await self._call(op, {"input": model.to_variables()})
@@ -164,21 +150,7 @@ class _ReportingMethods(_FacadeCore):
             ... )
         """
         op = "CreateUsageMeasurement"
-        model = self._input(
-            UsageMeasurementCreateInput,
-            input,
-            {
-                "customer_id": customer_id,
-                "feature_id": feature_id,
-                "value": value,
-                "update_behavior": update_behavior,
-                "resource_id": resource_id,
-                "dimensions": dimensions,
-                "idempotency_key": idempotency_key,
-                "created_at": created_at,
-            },
-            op,
-        )
+        model = self._input(UsageMeasurementCreateInput, input, keywords(locals()), op)
         if model.idempotency_key is None:
             model = model.model_copy(update={"idempotency_key": new_idempotency_key()})
         raw = await self._call(op, {"usageMeasurement": model.to_variables()})

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from stigg_async._facade_core import _FacadeCore, new_id
+from stigg_async._facade_core import _FacadeCore, keywords, new_id
 from stigg_async._models import (
     BillableFeatureInput,
     BillingPeriod,
@@ -81,27 +81,7 @@ class _SubscriptionMethods(_FacadeCore):
             True
         """
         op = "ProvisionSubscription"
-        model = self._input(
-            ProvisionSubscriptionInput,
-            input,
-            {
-                "customer_id": customer_id,
-                "plan_id": plan_id,
-                "billing_period": billing_period,
-                "resource_id": resource_id,
-                "unit_quantity": unit_quantity,
-                "billable_features": billable_features,
-                "addons": addons,
-                "checkout_options": checkout_options,
-                "skip_trial": skip_trial,
-                "subscription_id": subscription_id,
-                "start_date": start_date,
-                "billing_country_code": billing_country_code,
-                "promotion_code": promotion_code,
-                "additional_meta_data": additional_meta_data,
-            },
-            op,
-        )
+        model = self._input(ProvisionSubscriptionInput, input, keywords(locals()), op)
         if model.subscription_id is None and model.ref_id is None:
             model = model.model_copy(update={"subscription_id": new_id("subscription")})
         sub_id = model.subscription_id or model.ref_id
@@ -207,23 +187,7 @@ class _SubscriptionMethods(_FacadeCore):
             ... )
         """
         op = "CreateSubscription"
-        model = self._input(
-            SubscriptionInput,
-            input,
-            {
-                "customer_id": customer_id,
-                "plan_id": plan_id,
-                "billing_period": billing_period,
-                "resource_id": resource_id,
-                "unit_quantity": unit_quantity,
-                "billable_features": billable_features,
-                "addons": addons,
-                "subscription_id": subscription_id,
-                "start_date": start_date,
-                "additional_meta_data": additional_meta_data,
-            },
-            op,
-        )
+        model = self._input(SubscriptionInput, input, keywords(locals()), op)
         if model.subscription_id is None and model.ref_id is None:
             model = model.model_copy(update={"subscription_id": new_id("subscription")})
         sub_id = model.subscription_id or model.ref_id
@@ -264,20 +228,7 @@ class _SubscriptionMethods(_FacadeCore):
             ... )
         """
         op = "UpdateSubscription"
-        model = self._input(
-            UpdateSubscriptionInput,
-            input,
-            {
-                "subscription_id": subscription_id,
-                "unit_quantity": unit_quantity,
-                "billable_features": billable_features,
-                "addons": addons,
-                "billing_period": billing_period,
-                "promotion_code": promotion_code,
-                "additional_meta_data": additional_meta_data,
-            },
-            op,
-        )
+        model = self._input(UpdateSubscriptionInput, input, keywords(locals()), op)
         raw = await self._call(op, {"input": model.to_variables()})
         sub = self._result(Subscription, raw, op)
         await self._refresh_customer(_customer_of(sub))
@@ -415,23 +366,7 @@ class _SubscriptionMethods(_FacadeCore):
             >>> preview.total.amount  # doctest: +SKIP
         """
         op = "EstimateSubscription"
-        model = self._input(
-            EstimateSubscriptionInput,
-            input,
-            {
-                "customer_id": customer_id,
-                "plan_id": plan_id,
-                "billing_period": billing_period,
-                "unit_quantity": unit_quantity,
-                "billable_features": billable_features,
-                "addons": addons,
-                "resource_id": resource_id,
-                "start_date": start_date,
-                "promotion_code": promotion_code,
-                "skip_trial": skip_trial,
-            },
-            op,
-        )
+        model = self._input(EstimateSubscriptionInput, input, keywords(locals()), op)
         raw = await self._call(op, {"input": model.to_variables()})
         return self._result(SubscriptionPreview, raw, op)
 
@@ -455,17 +390,6 @@ class _SubscriptionMethods(_FacadeCore):
             >>> preview.proration  # doctest: +SKIP
         """
         op = "EstimateSubscriptionUpdate"
-        model = self._input(
-            EstimateSubscriptionUpdateInput,
-            input,
-            {
-                "subscription_id": subscription_id,
-                "unit_quantity": unit_quantity,
-                "billable_features": billable_features,
-                "addons": addons,
-                "promotion_code": promotion_code,
-            },
-            op,
-        )
+        model = self._input(EstimateSubscriptionUpdateInput, input, keywords(locals()), op)
         raw = await self._call(op, {"input": model.to_variables()})
         return self._result(SubscriptionPreview, raw, op)
