@@ -15,6 +15,7 @@ Test helpers (an in-process emulator, a fake clock, pytest fixtures) are in
 """
 
 from stigg_async._cache import (
+    CachedEntitlement,
     CacheState,
     EntitlementCacheOptions,
     EntitlementCacheStats,
@@ -97,6 +98,7 @@ __all__ = [
     "AsyncStigg",
     "BillingPeriod",
     "CacheState",
+    "CachedEntitlement",
     "Clock",
     "Coupon",
     "CouponNotFoundError",

@@ -25,6 +25,8 @@ import pytest
 # pytest-asyncio's decorator makes the async fixture work in its strict mode too.
 import pytest_asyncio
 
+from stigg_async._aioresponses_compat import patch_aioresponses
+from stigg_async._client import AsyncStigg
 from stigg_async._clock import FakeClock
 from stigg_async.emulator import Emulator, Fault
 
@@ -33,6 +35,8 @@ __all__ = [
     "Emulator",
     "FakeClock",
     "Fault",
+    "patch_aioresponses",
+    "stigg_client",
     "stigg_emulator",
     "stigg_emulator_clock",
 ]
@@ -65,5 +69,23 @@ async def stigg_emulator(stigg_emulator_clock: FakeClock) -> AsyncIterator[Emula
         yield emulator
 
 
-# The ``stigg_client`` fixture (an AsyncStigg bound to ``stigg_emulator``) goes here
-# once the client exists; it belongs to the client's owner.
+@pytest_asyncio.fixture
+async def stigg_client(
+    stigg_emulator: Emulator, stigg_emulator_clock: FakeClock
+) -> AsyncIterator[AsyncStigg]:
+    """An open :class:`AsyncStigg` bound to ``stigg_emulator``, closed after the test.
+
+    It shares the emulator's fake clock, so cached data stays fresh and the poller
+    waits until the test moves time (``stigg_emulator_clock.advance(...)``).
+
+    Example:
+        >>> async def test_upgrade(stigg_client, stigg_emulator):  # doctest: +SKIP
+        ...     stigg_emulator.state.provision_customer("c-1")
+        ...     stigg_emulator.state.provision_subscription("c-1", "plan-revvenu-basic")
+        ...     result = await stigg_client.get_entitlement("c-1", "feature-02-campaigns")
+        ...     assert result.is_granted
+    """
+    async with AsyncStigg(
+        api_key=STIGG_EMULATOR_API_KEY, api_url=stigg_emulator.url, clock=stigg_emulator_clock
+    ) as client:
+        yield client
