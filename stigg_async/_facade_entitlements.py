@@ -138,11 +138,15 @@ class _EntitlementMethods:
                         cache._hits += 1
                         if requested_usage is None:
                             return check.result
-                        result = check.memo.get(requested_usage)
-                        if result is not None:
-                            return result
-                        if 0.0 <= requested_usage < _INF:
-                            return _answer_fresh(check, requested_usage)
+                        # Exact type test: bool is an int subclass and True would hit
+                        # the memoised answer for 1; it must fail validation instead.
+                        kind = type(requested_usage)
+                        if kind is float or kind is int:
+                            result = check.memo.get(requested_usage)
+                            if result is not None:
+                                return result
+                            if 0.0 <= requested_usage < _INF:
+                                return _answer_fresh(check, requested_usage)
         except TypeError:
             pass
         customer_id, feature_id, resource_id, requested_usage = _validated(

@@ -95,30 +95,42 @@ def _build(path: Path, fragments: Mapping[str, str]) -> Operation:
 
 
 @cache
-def load_operations(directory: Path | None = None) -> Mapping[str, Operation]:
-    """Every operation under ``operations/``, keyed by name (loaded once per process).
+def _fragments(directory: Path) -> Mapping[str, str]:
+    return MappingProxyType(_fragment_sources(directory))
 
-    Example:
-        >>> load_operations()["ReportUsage"].root_field
-        'reportUsage'
-    """
-    directory = directory or operations_dir()
-    fragments = _fragment_sources(directory)
-    ops = {
-        path.stem: _build(path, fragments)
-        for path in sorted(directory.glob("*.graphql"))
-        if path.name != "schema.graphql"
-    }
-    return MappingProxyType(ops)
+
+@cache
+def _load(directory: Path, name: str) -> Operation:
+    path = directory / f"{name}.graphql"
+    if name == "schema" or not path.is_file():
+        known = sorted(p.stem for p in directory.glob("*.graphql") if p.stem != "schema")
+        raise KeyError(f"no operation {name!r}; known: {', '.join(known)}")
+    return _build(path, _fragments(directory))
 
 
 def operation(name: str) -> Operation:
-    """The loaded operation called ``name``; ``KeyError`` names what exists otherwise."""
-    ops = load_operations()
-    try:
-        return ops[name]
-    except KeyError:
-        raise KeyError(f"no operation {name!r}; known: {', '.join(sorted(ops))}") from None
+    """The operation called ``name``, parsed and printed on first use, then cached.
+
+    Parsing is lazy so that creating a client costs nothing for the operations it
+    never sends; a ``KeyError`` names the operations that exist.
+
+    Example:
+        >>> operation("ReportUsage").root_field
+        'reportUsage'
+    """
+    return _load(operations_dir(), name)
+
+
+def load_operations(directory: Path | None = None) -> Mapping[str, Operation]:
+    """Every operation under ``operations/``, keyed by name (each parsed once).
+
+    Example:
+        >>> load_operations()["ReportUsage"].kind
+        'mutation'
+    """
+    directory = directory or operations_dir()
+    names = sorted(p.stem for p in directory.glob("*.graphql") if p.stem != "schema")
+    return MappingProxyType({name: _load(directory, name) for name in names})
 
 
 @cache

@@ -155,7 +155,29 @@ async def run_with_retries(
             exc,
         )
 
+    # The first attempt runs without tenacity: building and driving an AsyncRetrying
+    # costs ~17 µs of CPU per call (benchmark B2), and it is only needed after a
+    # failure. A transient first failure is replayed to tenacity as its attempt 1, so
+    # waits, logging, the deadline and the retry count are exactly as if it made it.
+    try:
+        return await call()
+    except StiggError as exc:
+        exc.operation = exc.operation or operation
+        if on_failure is not None:
+            on_failure(exc)
+        elapsed = clock.monotonic() - started
+        if (
+            policy.max_retries == 0
+            or not is_transient(exc)
+            or (policy.deadline is not None and elapsed >= policy.deadline)
+        ):
+            exc.retries = 0
+            raise
+        first_failure: list[StiggError] = [exc]
+
     async def attempt() -> T:
+        if first_failure:
+            raise first_failure.pop()
         try:
             return await call()
         except StiggError as exc:

@@ -95,6 +95,32 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+class _SecretRedactingFilter(logging.Filter):
+    """Scrubs API keys from gql's own log records.
+
+    gql logs whole request and response bodies at DEBUG; a server or proxy that
+    echoes the key back would put it into those records.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            scrubbed = redact(message, *self.secrets)
+            if scrubbed != message:
+                record.msg = scrubbed
+                record.args = None
+        return True
+
+
+_REDACTOR = _SecretRedactingFilter()
+for _name in ("gql.client", "gql.transport.aiohttp"):
+    logging.getLogger(_name).addFilter(_REDACTOR)
+
+
 class _HTTPStatusError(TransportServerError):
     """A 4xx/5xx answer, carrying what gql would drop: status, headers, GraphQL errors."""
 
@@ -162,6 +188,7 @@ class GraphQLTransport:
     ) -> None:
         self.url = check_api_url(api_url)
         self._api_key = api_key
+        _REDACTOR.secrets.add(api_key)
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         headers = {
             "X-API-KEY": api_key,
@@ -239,12 +266,17 @@ class GraphQLTransport:
         extra = {
             "timeout": self._timeout if timeout is None else aiohttp.ClientTimeout(total=timeout)
         }
+        failure: StiggError | None = None
         try:
             data = await self._session.execute(request, extra_args=extra)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            raise self._map_error(exc, operation_name) from None
+            failure = self._map_error(exc, operation_name)
+        if failure is not None:
+            # Raised outside the except block so neither __cause__ nor __context__
+            # carries gql's exception, whose text can hold the server's raw answer.
+            raise failure
         if not isinstance(data, dict):
             raise StiggResponseError("the response has no data object", operation=operation_name)
         return data

@@ -226,6 +226,8 @@ async def test_api_key_echoed_by_the_server_never_reaches_the_error(
     assert KEY not in str(err)
     assert KEY not in repr(err)
     assert all(KEY not in e.message for e in err.errors)
+    assert err.__cause__ is None
+    assert err.__context__ is None
     server.reply(Reply(status=502, text=f"upstream said {KEY}"))
     with pytest.raises(StiggServerError) as info2:
         await transport.execute_text("query Q { x }", None, "Q")
