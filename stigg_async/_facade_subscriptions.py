@@ -132,7 +132,7 @@ class _SubscriptionMethods(_FacadeCore):
         Example:
             >>> result = await stigg.initiate_checkout(  # doctest: +SKIP
             ...     "customer-1", "plan-revvenu-essentials",
-            ...     success_url="https://app.test/ok", cancel_url="https://app.test/cancel",
+            ...     success_url="http://127.0.0.1/ok", cancel_url="http://127.0.0.1/cancel",
             ... )
             >>> result.checkout_url  # doctest: +SKIP
         """

@@ -66,10 +66,10 @@ class CheckoutOptions(StiggInput):
 
     Example:
         >>> CheckoutOptions(
-        ...     success_url="https://app.example/ok", cancel_url="https://app.example/cancel",
+        ...     success_url="http://127.0.0.1/ok", cancel_url="http://127.0.0.1/cancel",
         ...     allow_promo_codes=True,
         ... ).to_variables()
-        {'successUrl': 'https://app.example/ok', 'cancelUrl': 'https://app.example/cancel', 'allowPromoCodes': True}
+        {'successUrl': 'http://127.0.0.1/ok', 'cancelUrl': 'http://127.0.0.1/cancel', 'allowPromoCodes': True}
     """  # noqa: E501
 
     success_url: Url

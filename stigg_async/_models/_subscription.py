@@ -163,11 +163,11 @@ class ProvisionSubscriptionResult(StiggModel):
 
     Example:
         >>> r = ProvisionSubscriptionResult.model_validate(
-        ...     {"status": "PAYMENT_REQUIRED", "checkoutUrl": "https://checkout.example/cs_1",
+        ...     {"status": "PAYMENT_REQUIRED", "checkoutUrl": "http://127.0.0.1/cs_1",
         ...      "subscription": None}
         ... )
         >>> (r.is_success, r.needs_checkout, r.checkout_url)
-        (False, True, 'https://checkout.example/cs_1')
+        (False, True, 'http://127.0.0.1/cs_1')
     """
 
     status: Annotated[ProvisionSubscriptionStatus | str, lenient(ProvisionSubscriptionStatus)]

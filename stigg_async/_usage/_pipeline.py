@@ -397,7 +397,7 @@ class UsagePipeline:
         events = self._collect_undelivered(self._events, event_batches)
         if usage or events:
             flushed = False
-            logger.warning(
+            logger.error(
                 "stigg_async: closed with %d usage item(s) and %d event(s) undelivered; "
                 "they were passed to on_error with their idempotency keys",
                 len(usage),
@@ -603,7 +603,8 @@ class UsagePipeline:
     ) -> None:
         if counted:
             self._failed += len(records)
-            logger.warning(
+            # Undelivered usage is lost billing: an error, not a warning.
+            logger.error(
                 "stigg_async: %d %s item(s) not delivered: %s", len(records), lane.name, error
             )
         callback = self._opts.on_error

@@ -101,12 +101,12 @@ class Emulator:
 
     @property
     def base_url(self) -> str:
-        """``http://HOST:PORT`` (checkout and hook URLs hang off it)."""
+        """``http://127.0.0.1:PORT`` (checkout and hook URLs hang off it)."""
         return f"http://{self.host}:{self._port}"
 
     @property
     def url(self) -> str:
-        """The GraphQL endpoint: ``http://HOST:PORT/graphql``."""
+        """The GraphQL endpoint: ``http://127.0.0.1:PORT/graphql``."""
         return f"{self.base_url}/graphql"
 
     # ------------------------------------------------------------------ lifecycle

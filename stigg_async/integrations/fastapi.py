@@ -4,24 +4,17 @@ Needs the ``fastapi`` extra (``pip install 'stigg-async[fastapi]'``); importing
 ``stigg_async`` alone never imports FastAPI.
 
 Example:
+    >>> from typing import Annotated  # doctest: +SKIP
     >>> from fastapi import Depends, FastAPI  # doctest: +SKIP
-    >>> from stigg_async import EntitlementResult  # doctest: +SKIP
-    >>> from stigg_async.integrations.fastapi import (  # doctest: +SKIP
-    ...     StiggUsageMiddleware, require_entitlement, stigg_lifespan, track_usage_after,
-    ... )
+    >>> CanSend = Annotated[EntitlementResult, Depends(  # doctest: +SKIP
+    ...     require_entitlement("feature-02-campaigns", customer_id="customer_id",
+    ...                         requested_usage=1))]
+    >>> Usage = Annotated[PendingUsage, Depends(  # doctest: +SKIP
+    ...     track_usage_after("feature-02-campaigns", customer_id="customer_id"))]
     >>> app = FastAPI(lifespan=stigg_lifespan())  # doctest: +SKIP
     >>> app.add_middleware(StiggUsageMiddleware)  # doctest: +SKIP
-    >>> @app.post(  # doctest: +SKIP
-    ...     "/customers/{customer_id}/campaigns",
-    ...     dependencies=[Depends(track_usage_after("feature-02-campaigns",
-    ...                                             customer_id="customer_id"))],
-    ... )
-    ... async def send_campaign(
-    ...     decision: EntitlementResult = Depends(
-    ...         require_entitlement("feature-02-campaigns", customer_id="customer_id",
-    ...                             requested_usage=1)
-    ...     ),
-    ... ) -> dict[str, object]:
+    >>> @app.post("/customers/{customer_id}/campaigns")  # doctest: +SKIP
+    ... async def send_campaign(decision: CanSend, usage: Usage) -> dict[str, object]:
     ...     return {"remaining": decision.remaining_usage}
 
 The guard answers ``403`` with ``{"detail": {"error": "entitlement_denied",
@@ -143,7 +136,7 @@ def get_stigg(request: Request) -> AsyncStigg:
 
     Example:
         >>> @app.get("/plan/{customer_id}")  # doctest: +SKIP
-        ... async def plan(customer_id: str, stigg: AsyncStigg = Depends(get_stigg)):
+        ... async def plan(customer_id: str, stigg: Stigg):
         ...     subs = await stigg.get_active_subscriptions(customer_id)
         ...     return [s.plan_id for s in subs]
     """
@@ -242,12 +235,10 @@ def require_entitlement(
             callable taking the ``Request``).
 
     Example:
+        >>> Analytics = Annotated[EntitlementResult, Depends(  # doctest: +SKIP
+        ...     require_entitlement("feature-04-analytics", customer_id="customer_id"))]
         >>> @app.get("/customers/{customer_id}/analytics")  # doctest: +SKIP
-        ... async def analytics(
-        ...     decision: EntitlementResult = Depends(
-        ...         require_entitlement("feature-04-analytics", customer_id="customer_id")
-        ...     ),
-        ... ):
+        ... async def analytics(decision: Analytics):
         ...     return {"granted": decision.is_granted}
     """
 
@@ -321,12 +312,10 @@ def track_usage_after(
     the route can adjust.
 
     Example:
+        >>> Templates = Annotated[PendingUsage, Depends(  # doctest: +SKIP
+        ...     track_usage_after("feature-01-templates", customer_id="customer_id"))]
         >>> @app.post("/customers/{customer_id}/templates")  # doctest: +SKIP
-        ... async def create_templates(
-        ...     usage: PendingUsage = Depends(
-        ...         track_usage_after("feature-01-templates", customer_id="customer_id")
-        ...     ),
-        ... ):
+        ... async def create_templates(usage: Templates):
         ...     usage.value = 3  # this request created three templates
     """
 

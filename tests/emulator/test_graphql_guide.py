@@ -748,8 +748,8 @@ async def test_initiate_checkout_is_an_unsupported_root_field(gql: Poster) -> No
             "billingPeriod": "MONTHLY",
             "unitQuantity": 4,
             "addons": [{"addonId": "addon-id", "quantity": 1}],
-            "successUrl": "<https://myapp.com/checkout-success>",
-            "cancelUrl": "<https://myapp.com/checkout-error>",
+            "successUrl": "<http://127.0.0.1/checkout-success>",
+            "cancelUrl": "<http://127.0.0.1/checkout-error>",
         }
     }
     reply = await gql(INITIATE_CHECKOUT, variables)

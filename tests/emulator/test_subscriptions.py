@@ -105,7 +105,10 @@ async def test_paid_plan_with_checkout_options_requires_payment(gql: Poster, emu
                 "customerId": "c",
                 "planId": "plan-revvenu-essentials",
                 "subscriptionId": "sub-c",
-                "checkoutOptions": {"successUrl": "https://ok", "cancelUrl": "https://no"},
+                "checkoutOptions": {
+                    "successUrl": "http://127.0.0.1",
+                    "cancelUrl": "http://127.0.0.1",
+                },
             }
         },
     )

@@ -166,7 +166,7 @@ COUPONS_CONNECTION = {
                 "createdAt": "2022-08-25T00:27:56.368Z",
                 "updatedAt": "2022-08-25T00:27:56.761Z",
                 "billingId": "TYvB8jF8",
-                "billingLinkUrl": "https://dashboard.stripe.com/test/coupons/TYvB8jF8",
+                "billingLinkUrl": "http://127.0.0.1/test/coupons/TYvB8jF8",
                 "status": "ACTIVE",
             }
         }
@@ -234,7 +234,7 @@ JAVA_FULL_SUBSCRIPTION = {
         "currentBillingPeriodEnd": "2023-12-21T16:26:30.000Z",
         "additionalMetaData": None,
         "billingId": "sub_1OEwmQAnAO1PFouUVaDluuRj",
-        "billingLinkUrl": "https://dashboard.stripe.com/test/subscriptions/sub_1OEwmQAnAO1PFouUVaDluuRj",
+        "billingLinkUrl": "http://127.0.0.1/test/subscriptions/sub_1OEwmQAnAO1PFouUVaDluuRj",
         "latestInvoice": {
             "__typename": "SubscriptionInvoice",
             "subscriptionInvoiceFragment": {
@@ -243,7 +243,7 @@ JAVA_FULL_SUBSCRIPTION = {
                 "createdAt": "2023-11-21T16:26:30.000Z",
                 "updatedAt": "2023-11-21T16:26:32.842Z",
                 "requiresAction": False,
-                "paymentUrl": "https://invoice.stripe.com/i/acct_1KxDMtAnAO1PFouU/test_YWNj",
+                "paymentUrl": "http://127.0.0.1/i/acct_1KxDMtAnAO1PFouU/test_YWNj",
                 "paymentSecret": "pi_3OEwmRAnAO1PFouU1Zg54ALZ_secret_28nQjBxmQnzVg0ISlvBC2eQJR",
                 "errorMessage": None,
             },
@@ -365,7 +365,7 @@ JAVA_FULL_SUBSCRIPTION = {
 }
 
 JAVA_PROVISION_CHECKOUT = {
-    "checkoutUrl": "https://checkout.stripe.com/c/pay/cs_test_b1PKYNIzXFR3uejdj59M0Bgh",
+    "checkoutUrl": "http://127.0.0.1/c/pay/cs_test_b1PKYNIzXFR3uejdj59M0Bgh",
     "status": {"rawValue": "PAYMENT_REQUIRED"},
     "subscription": None,
 }
@@ -480,7 +480,7 @@ JAVA_COUPONS = {
                     "createdAt": 1700576088.148,
                     "updatedAt": 1700576091.342,
                     "billingId": "9zQ41isX",
-                    "billingLinkUrl": "https://dashboard.stripe.com/test/coupons/9zQ41isX",
+                    "billingLinkUrl": "http://127.0.0.1/test/coupons/9zQ41isX",
                     "status": {"rawValue": "ACTIVE"},
                     "syncStates": [
                         {

@@ -239,7 +239,7 @@ def test_event_requires_an_idempotency_key() -> None:
 @pytest.mark.parametrize("field", ["success_url", "cancel_url"])
 def test_checkout_urls_must_not_be_empty(field: str) -> None:
     """Checkout redirect URLs are required and non-empty."""
-    data = {"success_url": "https://ok", "cancel_url": "https://cancel", field: ""}
+    data = {"success_url": "http://127.0.0.1", "cancel_url": "http://127.0.0.1", field: ""}
     assert _rejects(CheckoutOptions, data).field == field
 
 
@@ -400,8 +400,8 @@ def test_provision_subscription_variables_match_the_guide() -> None:
         addons=[SubscriptionAddonInput(addon_id="addon-extra-stuff", quantity=5)],
         billing_country_code="DK",
         checkout_options=CheckoutOptions(
-            success_url="https://your-success-url.com",
-            cancel_url="https://your-cancel-url.com",
+            success_url="http://127.0.0.1",
+            cancel_url="http://127.0.0.1",
             allow_promo_codes=True,
             collect_billing_address=True,
             collect_phone_number=True,
@@ -417,8 +417,8 @@ def test_provision_subscription_variables_match_the_guide() -> None:
         "billableFeatures": [{"featureId": "feature-01-templates", "quantity": 2.0}],
         "billingCountryCode": "DK",
         "checkoutOptions": {
-            "successUrl": "https://your-success-url.com",
-            "cancelUrl": "https://your-cancel-url.com",
+            "successUrl": "http://127.0.0.1",
+            "cancelUrl": "http://127.0.0.1",
             "allowPromoCodes": True,
             "collectBillingAddress": True,
             "collectPhoneNumber": True,

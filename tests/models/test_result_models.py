@@ -184,25 +184,25 @@ def test_provision_result_checkout_has_url_and_no_subscription() -> None:
     assert result.status is ProvisionSubscriptionStatus.PAYMENT_REQUIRED
     assert result.needs_checkout
     assert result.checkout_url is not None
-    assert result.checkout_url.startswith("https://checkout.stripe.com/")
+    assert result.checkout_url.startswith("http://127.0.0.1/")
     assert result.subscription is None
     assert not result.is_success
 
 
 def test_provision_result_action_required_needs_the_payer() -> None:
     """paymentCollection ACTION_REQUIRED (3-D Secure) is flagged and is not a success."""
-    result = _provision("ACTION_REQUIRED", paymentUrl="https://pay", paymentSecret="secret")
+    result = _provision("ACTION_REQUIRED", paymentUrl="http://127.0.0.1", paymentSecret="secret")
     assert result.requires_payment_action
     assert not result.payment_failed
     assert not result.is_success
     assert result.subscription is not None
     assert result.subscription.latest_invoice is not None
-    assert result.subscription.latest_invoice.payment_url == "https://pay"
+    assert result.subscription.latest_invoice.payment_url == "http://127.0.0.1"
 
 
 def test_provision_result_failed_payment_is_reported() -> None:
     """paymentCollection FAILED is flagged with the invoice's error message."""
-    result = _provision("FAILED", paymentUrl="https://pay", errorMessage="no sufficient funds")
+    result = _provision("FAILED", paymentUrl="http://127.0.0.1", errorMessage="no sufficient funds")
     assert result.payment_failed
     assert not result.is_success
     assert result.subscription is not None
