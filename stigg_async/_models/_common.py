@@ -7,7 +7,7 @@ from typing import Annotated
 from stigg_async._models._base import JsonObject, StiggModel, UtcDateTime, lenient
 from stigg_async._models._enums import Currency, FeatureStatus, FeatureType, MeterType
 
-__all__ = ["DateRange", "Feature", "Money", "PageInfo"]
+__all__ = ["Connection", "DateRange", "Feature", "Money", "PageInfo"]
 
 
 class Money(StiggModel):
@@ -72,3 +72,20 @@ class PageInfo(StiggModel):
     has_previous_page: bool | None = None
     start_cursor: str | None = None
     end_cursor: str | None = None
+
+
+class Connection(StiggModel):
+    """What every page of a cursor-paged list has besides its edges."""
+
+    page_info: PageInfo = PageInfo()
+    total_count: int | None = None
+
+    @property
+    def has_next_page(self) -> bool:
+        """True when another page follows (pass ``end_cursor`` as ``after``)."""
+        return bool(self.page_info.has_next_page)
+
+    @property
+    def end_cursor(self) -> str | None:
+        """The cursor to continue after this page."""
+        return self.page_info.end_cursor

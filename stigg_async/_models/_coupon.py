@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from stigg_async._models._base import Items, JsonObject, StiggModel, UtcDateTime, lenient
-from stigg_async._models._common import Money, PageInfo
+from stigg_async._models._common import Connection, Money
 from stigg_async._models._enums import CouponSource, CouponStatus, CouponType
 
 __all__ = ["Coupon", "CouponEdge", "CouponPage"]
@@ -48,7 +48,7 @@ class CouponEdge(StiggModel):
     cursor: str | None = None
 
 
-class CouponPage(StiggModel):
+class CouponPage(Connection):
     """A page of coupons (the ``coupons`` connection).
 
     Example:
@@ -61,20 +61,8 @@ class CouponPage(StiggModel):
     """
 
     edges: Items[CouponEdge] = ()
-    page_info: PageInfo = PageInfo()
-    total_count: int | None = None
 
     @property
     def items(self) -> tuple[Coupon, ...]:
         """The coupons of this page, in order."""
         return tuple(edge.node for edge in self.edges)
-
-    @property
-    def has_next_page(self) -> bool:
-        """True when another page follows (pass ``end_cursor`` as ``after``)."""
-        return bool(self.page_info.has_next_page)
-
-    @property
-    def end_cursor(self) -> str | None:
-        """The cursor to continue after this page."""
-        return self.page_info.end_cursor

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from stigg_async._models._base import Items, JsonObject, StiggModel, UtcDateTime, lenient
-from stigg_async._models._common import PageInfo
+from stigg_async._models._common import Connection
 from stigg_async._models._coupon import Coupon
 from stigg_async._models._enums import Currency, PaymentMethodType, SubscriptionDecisionStrategy
 from stigg_async._models._promotion import PromotionalEntitlement
@@ -79,7 +79,7 @@ class CustomerEdge(StiggModel):
     cursor: str | None = None
 
 
-class CustomerPage(StiggModel):
+class CustomerPage(Connection):
     """A page of customers (the ``customers`` connection).
 
     Example:
@@ -92,20 +92,8 @@ class CustomerPage(StiggModel):
     """
 
     edges: Items[CustomerEdge] = ()
-    page_info: PageInfo = PageInfo()
-    total_count: int | None = None
 
     @property
     def items(self) -> tuple[Customer, ...]:
         """The customers of this page, in order."""
         return tuple(edge.node for edge in self.edges)
-
-    @property
-    def has_next_page(self) -> bool:
-        """True when another page follows (pass ``end_cursor`` as ``after``)."""
-        return bool(self.page_info.has_next_page)
-
-    @property
-    def end_cursor(self) -> str | None:
-        """The cursor to continue after this page."""
-        return self.page_info.end_cursor
