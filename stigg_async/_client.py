@@ -28,7 +28,7 @@ from stigg_async._facade_promotions import _PromotionMethods
 from stigg_async._facade_reporting import _ReportingMethods
 from stigg_async._facade_subscriptions import _SubscriptionMethods
 from stigg_async._facade_usage import _UsageMethods
-from stigg_async._retry import RetryPolicy, run_with_retries
+from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import DEFAULT_API_URL, GraphQLTransport
 from stigg_async._usage import UsageCloseReport, UsagePipeline, UsagePipelineOptions
 
@@ -308,7 +308,7 @@ class AsyncStigg(
         async def send() -> dict[str, Any]:
             return await self._transport.execute_text(document, variables, operation_name or "")
 
-        policy = self._retry if retry else RetryPolicy(max_retries=0, deadline=None)
+        policy = self._retry if retry else NO_RETRY
         return await run_with_retries(send, policy=policy, clock=self._clock, operation=name)
 
     def __repr__(self) -> str:

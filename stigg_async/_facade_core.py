@@ -24,7 +24,7 @@ from stigg_async._errors import (
 )
 from stigg_async._models import build_input, parse_input, parse_result
 from stigg_async._operations import operation
-from stigg_async._retry import RetryPolicy, run_with_retries
+from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import GraphQLTransport
 
 if TYPE_CHECKING:
@@ -118,16 +118,18 @@ class _FacadeCore:
         return build_input(model, operation=operation, **provided)
 
     @staticmethod
+    def _sequence(given: Any, name: str, operation: str) -> list[Any]:
+        """``given`` as a list, if it is a list-like sequence (not text, not a mapping)."""
+        if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Sequence):
+            raise StiggValidationError(f"{name} must be a list", field=name, operation=operation)
+        return list(given)
+
+    @classmethod
     def _inputs(
-        model: type[M], given: Sequence[M | Mapping[str, Any]], name: str, operation: str
+        cls, model: type[M], given: Sequence[M | Mapping[str, Any]], name: str, operation: str
     ) -> list[M]:
         """A non-empty list of input models from models or mappings."""
-        if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Sequence):
-            raise StiggValidationError(
-                f"{name} must be a list of {model.__name__} or mappings",
-                field=name,
-                operation=operation,
-            )
+        given = cls._sequence(given, name, operation)
         if not given:
             raise StiggValidationError(f"{name} must not be empty", field=name, operation=operation)
         out: list[M] = []
@@ -191,7 +193,7 @@ class _FacadeCore:
         async def send() -> dict[str, Any]:
             return await self._transport.execute(op, variables)
 
-        policy = self._retry if retry else RetryPolicy(max_retries=0, deadline=None)
+        policy = self._retry if retry else NO_RETRY
         try:
             data = await run_with_retries(
                 send, policy=policy, clock=self._clock, operation=name, on_failure=remember

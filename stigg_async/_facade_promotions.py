@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stigg_async._errors import StiggResponseError
+from stigg_async._errors import StiggResponseError, StiggValidationError
 from stigg_async._facade_core import _FacadeCore
 from stigg_async._models import (
+    CouponFilter,
     CouponPage,
     CouponStatus,
     CursorPaging,
@@ -100,31 +101,18 @@ class _PromotionMethods(_FacadeCore):
         variables: dict[str, Any] = {}
         flt: dict[str, Any] = {}
         if status is not None:
-            flt["status"] = {"eq": self._enum_value(CouponStatus, status, "status", op)}
+            flt["status"] = {"eq": status}
         if coupon_id is not None:
+            # The filter model takes any text; an id must be a non-empty string.
             if not isinstance(coupon_id, str) or not coupon_id:
-                from stigg_async._errors import StiggValidationError
-
                 raise StiggValidationError(
                     "coupon_id must be a non-empty string", field="coupon_id", operation=op
                 )
-            flt["refId"] = {"eq": coupon_id}
+            flt["ref_id"] = {"eq": coupon_id}
         if flt:
-            variables["filter"] = flt
+            variables["filter"] = build_input(CouponFilter, operation=op, **flt).to_variables()
         if first is not None or after is not None:
             paging = build_input(CursorPaging, operation=op, first=first, after=after)
             variables["paging"] = paging.to_variables()
         raw = await self._call(op, variables)
         return self._result(CouponPage, raw, op)
-
-    @staticmethod
-    def _enum_value(enum: Any, value: Any, name: str, operation: str) -> str:
-        from stigg_async._errors import StiggValidationError
-
-        try:
-            return str(enum(value).value)
-        except ValueError:
-            allowed = ", ".join(m.value for m in enum)
-            raise StiggValidationError(
-                f"{name} must be one of {allowed}", field=name, operation=operation
-            ) from None

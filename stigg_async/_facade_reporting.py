@@ -121,7 +121,7 @@ class _ReportingMethods(_FacadeCore):
             and e.get("idempotency_key") is None
             and e.get("idempotencyKey") is None
             else e
-            for e in self._as_list(events, "events", op)
+            for e in self._sequence(events, "events", op)
         ]
         items = self._inputs(UsageEventReportInput, keyed, "events", op)
         await self._call(op, {"events": {"usageEvents": [i.to_variables() for i in items]}})
@@ -202,11 +202,3 @@ class _ReportingMethods(_FacadeCore):
         model = build_input(FetchEntitlementsQuery, operation=op, **fields)
         raw = await self._call(op, {"query": model.to_variables()})
         return self._result(EntitlementsState, raw, op)
-
-    @staticmethod
-    def _as_list(value: Any, name: str, operation: str) -> list[Any]:
-        from stigg_async._errors import StiggValidationError
-
-        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
-            raise StiggValidationError(f"{name} must be a list", field=name, operation=operation)
-        return list(value)

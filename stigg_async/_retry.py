@@ -26,7 +26,7 @@ from stigg_async._errors import (
     StiggValidationError,
 )
 
-__all__ = ["RetryPolicy", "is_transient", "retry_delay", "run_with_retries"]
+__all__ = ["NO_RETRY", "RetryPolicy", "is_transient", "retry_delay", "run_with_retries"]
 
 logger = logging.getLogger("stigg_async")
 
@@ -77,6 +77,10 @@ class RetryPolicy:
             )
         if not 0 <= self.jitter <= 1:
             raise StiggValidationError("jitter must be between 0 and 1", field="jitter")
+
+
+#: One attempt, no waiting: for calls that must not be sent twice.
+NO_RETRY = RetryPolicy(max_retries=0, deadline=None)
 
 
 def is_transient(exc: BaseException) -> bool:
