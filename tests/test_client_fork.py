@@ -5,48 +5,22 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import pytest
 
 from stigg_async import AsyncStigg, EntitlementCacheOptions, StiggClientStateError
+from stigg_async.emulator import EmulatorProcess
 
 KEY = "fork-test-key"
 CUSTOMER = "customer-fork"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def emulator_url() -> Iterator[str]:
     """An emulator in its own process, so it keeps serving while this one forks."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "stigg_async.emulator", "--port", str(port), "--api-key", KEY],
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("emulator did not start") from None
-                time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with EmulatorProcess(api_key=KEY, quiet=True) as emulator:
+        yield emulator.url
 
 
 def _child(client: AsyncStigg, write_fd: int) -> None:

@@ -21,6 +21,7 @@ from stigg_async.emulator._counters import Counters
 from stigg_async.emulator._emulator import Emulator
 from stigg_async.emulator._errors import EmulatorError, ErrorCode
 from stigg_async.emulator._faults import Fault, FaultInjector, FaultRule
+from stigg_async.emulator._process import EmulatorProcess, free_port
 from stigg_async.emulator._server import HOOK_PREFIX
 from stigg_async.emulator._state import EmulatorState, PaymentOutcome, UsageReport
 
@@ -31,6 +32,7 @@ __all__ = [
     "Counters",
     "Emulator",
     "EmulatorError",
+    "EmulatorProcess",
     "EmulatorState",
     "ErrorCode",
     "FakeClock",
@@ -41,4 +43,5 @@ __all__ = [
     "SystemClock",
     "UsageReport",
     "default_catalog_path",
+    "free_port",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import cache
@@ -18,6 +17,7 @@ from stigg_async._clock import Clock, FakeClock, SystemClock
 from stigg_async.emulator._catalog import Catalog
 from stigg_async.emulator._counters import Counters
 from stigg_async.emulator._faults import FaultInjector
+from stigg_async.emulator._process import free_port
 from stigg_async.emulator._resolvers import install_resolvers
 from stigg_async.emulator._schema import DocumentCache, build_emulator_schema
 from stigg_async.emulator._server import build_app
@@ -116,7 +116,7 @@ class Emulator:
         if self._runner is not None:
             return self
         if self._port == 0:
-            self._port = _free_port(self.host)
+            self._port = free_port(self.host)
         self.state.base_url = self.base_url
         runner = web.AppRunner(build_app(self), access_log=None, handle_signals=False)
         await runner.setup()
@@ -206,9 +206,3 @@ class Emulator:
             "appliedEvents": state.applied_events,
             "replayedEvents": state.replayed_events,
         }
-
-
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])

@@ -6,7 +6,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,7 +14,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from stigg_async.emulator import Emulator, SystemClock
+from stigg_async.emulator import Emulator, SystemClock, free_port
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 API_KEY = "sk-examples-secret-7c1e0b"
@@ -122,12 +121,6 @@ async def test_outage() -> None:
     line(lines, r"last error: StiggConnectionError")
     line(lines, r"data age: 600s$")
     line(lines, r"^3\. API back\s+granted\s+source=(fresh_cache|network)\s+valid$")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def serve_example(name: str, env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str]:
