@@ -24,6 +24,7 @@ from stigg_async._errors import (
 )
 from stigg_async._models import build_input, parse_input, parse_result
 from stigg_async._operations import operation
+from stigg_async._refreshes import REFRESHES_ENTITLEMENTS, affected_customer
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import GraphQLTransport
 
@@ -200,8 +201,18 @@ class _FacadeCore:
             )
         except StiggGraphQLError as exc:
             if resolve_conflict is not None and ambiguous and exc.code in resolve_conflict[0]:
-                return await resolve_conflict[1]()
+                recovered = await resolve_conflict[1]()
+                if name in REFRESHES_ENTITLEMENTS:
+                    await self._refresh_customer(
+                        affected_customer(variables, None)
+                        or getattr(recovered, "customer_id", None)
+                    )
+                return recovered
             raise
         if op.root_field not in data:
             raise StiggResponseError(f"the response lacks {op.root_field!r}", operation=name)
-        return data[op.root_field]
+        result = data[op.root_field]
+        if name in REFRESHES_ENTITLEMENTS:
+            # One place for every method: the next local check must show the change.
+            await self._refresh_customer(affected_customer(variables, result))
+        return result

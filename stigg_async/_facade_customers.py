@@ -87,14 +87,11 @@ class _CustomerMethods(_FacadeCore):
         raw = await self._call(
             op, {"input": model.to_variables()}, resolve_conflict=(_DUPLICATE, recover)
         )
-        result = (
+        return (
             raw
             if isinstance(raw, ProvisionedCustomer)
             else self._result(ProvisionedCustomer, raw, op)
         )
-        if result.subscription is not None:
-            await self._refresh_customer(cid)
-        return result
 
     async def update_customer(
         self,

@@ -57,9 +57,7 @@ class _PromotionMethods(_FacadeCore):
             raise StiggResponseError(
                 "grantPromotionalEntitlements did not return a list", operation=op
             )
-        result = [self._result(PromotionalEntitlement, r, op) for r in raw]
-        await self._refresh_customer(customer_id)
-        return result
+        return [self._result(PromotionalEntitlement, r, op) for r in raw]
 
     async def revoke_promotional_entitlement(
         self, customer_id: str, feature_id: str
@@ -79,9 +77,7 @@ class _PromotionMethods(_FacadeCore):
             feature_id=feature_id,
         )
         raw = await self._call(op, {"input": model.to_variables()})
-        result = self._result(PromotionalEntitlement, raw, op)
-        await self._refresh_customer(customer_id)
-        return result
+        return self._result(PromotionalEntitlement, raw, op)
 
     async def get_coupons(
         self,

@@ -97,14 +97,11 @@ class _SubscriptionMethods(_FacadeCore):
             {"input": model.to_variables()},
             resolve_conflict=(("DuplicatedEntityNotAllowed",), recover),
         )
-        result = (
+        return (
             raw
             if isinstance(raw, ProvisionSubscriptionResult)
             else self._result(ProvisionSubscriptionResult, raw, op)
         )
-        if result.subscription is not None:
-            await self._refresh_customer(model.customer_id)
-        return result
 
     async def initiate_checkout(
         self,
@@ -200,9 +197,7 @@ class _SubscriptionMethods(_FacadeCore):
             {"subscription": model.to_variables()},
             resolve_conflict=(("DuplicatedEntityNotAllowed",), recover),
         )
-        sub = raw if isinstance(raw, Subscription) else self._result(Subscription, raw, op)
-        await self._refresh_customer(model.customer_id)
-        return sub
+        return raw if isinstance(raw, Subscription) else self._result(Subscription, raw, op)
 
     async def update_subscription(
         self,
@@ -230,9 +225,7 @@ class _SubscriptionMethods(_FacadeCore):
         op = "UpdateSubscription"
         model = self._input(UpdateSubscriptionInput, input, keywords(locals()), op)
         raw = await self._call(op, {"input": model.to_variables()})
-        sub = self._result(Subscription, raw, op)
-        await self._refresh_customer(_customer_of(sub))
-        return sub
+        return self._result(Subscription, raw, op)
 
     async def cancel_subscription(
         self,
@@ -276,9 +269,7 @@ class _SubscriptionMethods(_FacadeCore):
             {"input": model.to_variables()},
             resolve_conflict=(("SubscriptionAlreadyCanceledOrExpired",), recover),
         )
-        sub = raw if isinstance(raw, Subscription) else self._result(Subscription, raw, op)
-        await self._refresh_customer(_customer_of(sub))
-        return sub
+        return raw if isinstance(raw, Subscription) else self._result(Subscription, raw, op)
 
     async def migrate_subscription_to_latest(
         self,
@@ -305,9 +296,7 @@ class _SubscriptionMethods(_FacadeCore):
             {"input": model.to_variables()},
             resolve_conflict=(("SubscriptionAlreadyOnLatestPlanError",), recover),
         )
-        sub = raw if isinstance(raw, Subscription) else self._result(Subscription, raw, op)
-        await self._refresh_customer(_customer_of(sub))
-        return sub
+        return raw if isinstance(raw, Subscription) else self._result(Subscription, raw, op)
 
     async def get_subscription(self, subscription_id: str) -> Subscription:
         """One subscription with prices, plan, add-ons and latest invoice (``getSubscription``).

@@ -1,0 +1,65 @@
+"""The declared list of operations that change a customer's entitlements.
+
+After one of these succeeds, the facade refetches that customer's cached
+entitlements (``_FacadeCore._call`` does it, for every method, in one place), so the
+next local check shows the change. A test runs every operation listed here against
+the emulator and fails if the next local check does not see it. Add a mutation here
+when it can change what a customer is entitled to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["REFRESHES_ENTITLEMENTS", "affected_customer"]
+
+#: Operation (document) names whose success changes a customer's entitlements.
+REFRESHES_ENTITLEMENTS: frozenset[str] = frozenset(
+    {
+        "ProvisionCustomer",
+        "UpdateCustomer",
+        "ProvisionSubscription",
+        "CreateSubscription",
+        "UpdateSubscription",
+        "CancelSubscription",
+        "MigrateSubscriptionToLatest",
+        "GrantPromotionalEntitlements",
+        "RevokePromotionalEntitlement",
+    }
+)
+
+
+def _find(value: Any, depth: int = 0) -> str | None:
+    """The first customer id in a GraphQL input or result (breadth-first, shallow)."""
+    if depth > 4 or not isinstance(value, Mapping):
+        return None
+    found = value.get("customerId")
+    if isinstance(found, str) and found:
+        return found
+    customer = value.get("customer")
+    if isinstance(customer, Mapping):
+        for name in ("customerId", "refId", "id"):
+            found = customer.get(name)
+            if isinstance(found, str) and found:
+                return found
+    for child in value.values():
+        if isinstance(child, Mapping):
+            found_child = _find(child, depth + 1)
+            if found_child is not None:
+                return found_child
+    return None
+
+
+def affected_customer(variables: Mapping[str, Any] | None, result: Any) -> str | None:
+    """The customer whose entitlements an operation changed: from its input, else its result.
+
+    Example:
+        >>> affected_customer({"input": {"customerId": "c-1", "planId": "p"}}, None)
+        'c-1'
+        >>> affected_customer({"input": {"subscriptionRefId": "s"}}, {"customer": {"id": "c-2"}})
+        'c-2'
+    """
+    if isinstance(result, Mapping) and result.get("status") == "PAYMENT_REQUIRED":
+        return None  # nothing was provisioned yet: the checkout has to complete first
+    return _find(variables) or _find(result)
