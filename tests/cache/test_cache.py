@@ -15,7 +15,6 @@ from stigg_async._cache import (
     EntitlementSource,
     Fallback,
 )
-from stigg_async._fork import _after_fork_in_child
 from stigg_async._clock import FakeClock
 from stigg_async._errors import (
     GraphQLErrorDetail,
@@ -26,6 +25,7 @@ from stigg_async._errors import (
     StiggServerError,
     StiggValidationError,
 )
+from stigg_async._fork import _after_fork_in_child
 from stigg_async._models._enums import AccessDeniedReason as R
 from stigg_async._retry import RetryPolicy
 from tests.cache.conftest import MakeHost
