@@ -71,7 +71,7 @@ def test_max_retries_overrides_the_policy() -> None:
     )
     assert client._retry.max_retries == 7
     assert client._retry.deadline == 5.0
-    with pytest.raises(StiggValidationError):
+    with pytest.raises(StiggConfigurationError):
         AsyncStigg(api_key=API_KEY, api_url=LOCAL, max_retries=-1)
 
 
