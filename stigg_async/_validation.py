@@ -211,15 +211,14 @@ def coerce_options(value: Any, cls: type[OptionsT], name: str) -> OptionsT:
         >>> coerce_options({"size": 3}, Opts, "opts")
         Opts(size=3)
     """
-    if value is None:
-        return cls()
     if isinstance(value, cls):
         return value
-    if isinstance(value, Mapping):
-        if not all(isinstance(k, str) for k in value):
+    if value is None or isinstance(value, Mapping):
+        fields = value or {}
+        if not all(isinstance(k, str) for k in fields):
             raise StiggConfigurationError(f"{name}: option names must be strings")
         try:
-            return cls(**value)
+            return cls(**fields)
         except TypeError as exc:  # an unknown or missing field name
             raise StiggConfigurationError(
                 f"{name} must be a {cls.__name__} or a dict of its fields ({exc})"
