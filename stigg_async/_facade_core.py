@@ -124,6 +124,14 @@ class _FacadeCore:
     async def _ensure_open(self) -> None:
         raise NotImplementedError  # provided by AsyncStigg
 
+    def _observe_usage(self, observer: UsageObserver | None) -> None:
+        """Tell ``observer`` about calculated usage in flight, buffered and awaited.
+
+        The hook the entitlement store is wired through (DESIGN section 9).
+        """
+        self._usage_observer = observer
+        self._usage.set_observer(observer)
+
     @staticmethod
     def _input(
         model: type[M],
