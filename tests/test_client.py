@@ -11,7 +11,6 @@ from stigg_async import AsyncStigg
 from stigg_async._errors import (
     StiggClientStateError,
     StiggConfigurationError,
-    StiggValidationError,
 )
 from stigg_async._retry import RetryPolicy
 from tests.support.facade import API_KEY, make_client

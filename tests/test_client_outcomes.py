@@ -204,8 +204,11 @@ async def test_a_cancelled_awaited_report_is_settled_as_unknown() -> None:
             call = asyncio.ensure_future(
                 stigg.report_usage(customer_id="customer-1", feature_id=CAMPAIGNS, value=1)
             )
-            while emu.counters.operation("ReportUsage") == 0:  # the request is at the server
+            for _ in range(10_000):  # until the request is at the server
+                if emu.counters.operation("ReportUsage"):
+                    break
                 await asyncio.sleep(0)
+            assert emu.counters.operation("ReportUsage") == 1
             call.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await call

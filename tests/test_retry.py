@@ -11,6 +11,7 @@ from stigg_async._clock import FakeClock
 from stigg_async._errors import (
     CustomerNotFoundError,
     StiggAuthenticationError,
+    StiggConfigurationError,
     StiggConnectionError,
     StiggError,
     StiggGraphQLError,
@@ -18,7 +19,6 @@ from stigg_async._errors import (
     StiggRateLimitError,
     StiggServerError,
     StiggTimeoutError,
-    StiggConfigurationError,
     StiggValidationError,
 )
 from stigg_async._retry import RetryPolicy, is_transient, retry_delay, run_with_retries

@@ -109,9 +109,7 @@ class FakeUsageAPI:
         if fault == "fail_before":
             raise StiggServerError("HTTP 503: unavailable", status=503, may_have_landed=True)
         if fault == "drop_before":
-            raise StiggConnectionError(
-                "connection failed: reset by peer", may_have_landed=True
-            )
+            raise StiggConnectionError("connection failed: reset by peer", may_have_landed=True)
         if fault == "rate_limit":
             raise StiggRateLimitError("HTTP 429", status=429, retry_after=self.retry_after)
         if op.name == "ReportUsageBulk":
