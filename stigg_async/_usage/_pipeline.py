@@ -678,6 +678,9 @@ class UsagePipeline:
                 return await self._transport.execute(
                     lane.op, variables, timeout=self._opts.request_timeout
                 )
+            except asyncio.CancelledError:
+                batch.landed = True  # cancelled on the wire: the request may have run
+                raise
             finally:
                 batch.sending = False
 

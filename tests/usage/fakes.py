@@ -174,6 +174,7 @@ def make_pipeline(
     clock: FakeClock,
     *,
     on_measurements: Callable[[list[Mapping[str, Any]]], object] | None = None,
+    observer: Any = None,
     **options: Any,
 ) -> UsagePipeline:
     return UsagePipeline(
@@ -182,6 +183,7 @@ def make_pipeline(
         clock=clock,
         options=UsagePipelineOptions(**options),
         on_measurements=on_measurements,
+        observer=observer,
     )
 
 
