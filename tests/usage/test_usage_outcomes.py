@@ -64,8 +64,10 @@ async def test_delivered_items_carry_their_own_measurement(clock: FakeClock) -> 
     report = await drive(clock, pipeline.flush())
     assert (report.delivered, report.failed, report.may_have_landed, report.pending) == (2, 0, 0, 0)
     answers = {r.idempotency_key: m for r, _, m in observer.settled}
-    assert answers["a"] is not None and answers["a"]["currentUsage"] == 3
-    assert answers["b"] is not None and answers["b"]["currentUsage"] == 7
+    assert answers["a"] is not None
+    assert answers["a"]["currentUsage"] == 3
+    assert answers["b"] is not None
+    assert answers["b"]["currentUsage"] == 7
     await pipeline.aclose(0)
 
 
