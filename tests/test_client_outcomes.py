@@ -26,6 +26,7 @@ from stigg_async._errors import (
 )
 from stigg_async._usage._observer import UsageOutcome
 from stigg_async.emulator import Emulator, Fault
+from tests.reliability._support import drive
 from tests.support.observer import RecordingObserver
 
 KEY = "sk-client-outcomes-7c1d"
@@ -227,3 +228,35 @@ async def test_execute_refuses_variables_that_are_not_a_mapping(emu: Emulator) -
         with pytest.raises(StiggValidationError):
             await stigg.execute("query Q { x }", None, operation_name="")
     assert emu.counters.total == before
+
+
+async def test_buffered_batches_with_truncated_answers_are_delivered_not_failed(
+    emu: Emulator,
+) -> None:
+    """The pipeline retries a truncated 200 with the same keys: counted once, never failed."""
+    failed: list[Any] = []
+    emu.faults.add(Fault.truncated(), operation="ReportUsageBulk", times=3)
+    clock = FakeClock()
+    async with AsyncStigg(
+        api_key=KEY,
+        api_url=emu.url,
+        clock=clock,
+        entitlements={"poll": False},
+        usage={"usage_batch_size": 10, "on_error": lambda items, err: failed.extend(items)},
+    ) as stigg:
+        for _ in range(40):
+            stigg.track_usage("customer-1", CAMPAIGNS, 1)
+        flushing = asyncio.ensure_future(stigg.flush())
+        await drive(clock, flushing.done)  # fake time for the retry waits
+        report = flushing.result()
+        stats = stigg.usage_stats
+    assert (report.delivered, report.failed, report.may_have_landed, report.pending) == (
+        40,
+        0,
+        0,
+        0,
+    )
+    assert failed == []
+    assert (stats.sent, stats.failed, stats.may_have_landed) == (40, 0, 0)
+    assert emu.state.usage_total("customer-1", CAMPAIGNS) == 40
+    assert emu.state.applied_usage_reports == 40
