@@ -25,6 +25,7 @@ from stigg_async._errors import (
 from stigg_async._facade_core import _FacadeCore
 from stigg_async._facade_customers import _CustomerMethods
 from stigg_async._facade_entitlements import _EntitlementMethods
+from stigg_async._facade_guards import _EntitlementGuards
 from stigg_async._facade_promotions import _PromotionMethods
 from stigg_async._facade_reporting import _ReportingMethods
 from stigg_async._facade_subscriptions import _SubscriptionMethods
@@ -61,6 +62,7 @@ if hasattr(os, "register_at_fork"):
 
 
 class AsyncStigg(
+    _EntitlementGuards,
     _EntitlementMethods,
     _UsageMethods,
     _CustomerMethods,

@@ -204,3 +204,29 @@ def test_peek_entitlement_refuses_huge_requested_usage(value: Any) -> None:
     with pytest.raises(StiggError) as info:
         stigg.peek_entitlement("customer-1", "feature-1", requested_usage=value)
     assert isinstance(info.value, StiggValidationError)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the warm path of get_entitlement (in _facade_entitlements.py, rewritten on the "
+        "entitlements branch) range-checks requested_usage against infinity, not "
+        "_validation.MAX_AMOUNT; this turns green once it uses the shared bound"
+    ),
+)
+async def test_warm_get_entitlement_refuses_requested_usage_past_the_api_range() -> None:
+    """A cached key checked with requested_usage=10**400 is refused like a cold one."""
+    from stigg_async._clock import FakeClock
+    from stigg_async.emulator import Emulator
+
+    async with Emulator(api_key="k-warm") as emu:
+        emu.state.provision_customer("customer-1")
+        emu.state.provision_subscription("customer-1", "plan-revvenu-growth", skip_trial=True)
+        async with AsyncStigg(
+            api_key="k-warm", api_url=emu.url, clock=FakeClock(), entitlements={"poll": False}
+        ) as stigg:
+            await stigg.prefetch(["customer-1"])
+            with pytest.raises(StiggValidationError):
+                await stigg.get_entitlement(
+                    "customer-1", "feature-02-campaigns", requested_usage=10**400
+                )
