@@ -275,12 +275,21 @@ class GraphQLTransport:
             "timeout": self._timeout if timeout is None else aiohttp.ClientTimeout(total=timeout)
         }
         failure: StiggError | None = None
+        session = self._session
         try:
-            data = await self._session.execute(request, extra_args=extra)
+            data = await session.execute(request, extra_args=extra)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             failure = self._map_error(exc, operation_name)
+            if self._closed and not isinstance(failure, StiggClientStateError):
+                failure = StiggClientStateError(
+                    f"the client was closed while the request was in flight ({failure.message})",
+                    operation=operation_name,
+                )
+            if self._closed:
+                # Closed under a request that had started: it may have been applied.
+                failure.may_have_landed = True
         if failure is not None:
             # Raised outside the except block so neither __cause__ nor __context__
             # carries gql's exception, whose text can hold the server's raw answer.

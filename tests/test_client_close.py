@@ -172,3 +172,26 @@ async def test_flush_report_after_close_is_not_an_error(emu: Emulator) -> None:
     await stigg.aclose()
     with pytest.raises(StiggError):
         await asyncio.wait_for(stigg.flush(timeout=0), 5)
+
+
+async def test_a_call_in_flight_when_the_client_closes_may_have_landed() -> None:
+    """report_usage on the wire while aclose() closes the session: flagged, with its key."""
+    server_clock = FakeClock()
+    async with Emulator(api_key=KEY, clock=server_clock) as emu:
+        emu.state.provision_customer("customer-1")
+        emu.faults.add(Fault.latency(30), operation="ReportUsage", times=1)
+        stigg = client(emu, FakeClock())
+        await stigg.open()
+        call = asyncio.ensure_future(
+            stigg.report_usage(customer_id="customer-1", feature_id=CAMPAIGNS, value=1)
+        )
+        for _ in range(10_000):
+            if emu.counters.operation("ReportUsage"):
+                break
+            await asyncio.sleep(0)
+        await stigg.aclose()
+        with pytest.raises(StiggClientStateError) as info:
+            await call
+        server_clock.advance(30)
+    assert info.value.may_have_landed
+    assert len(info.value.idempotency_keys) == 1
