@@ -140,7 +140,7 @@ async def test_usage_is_tracked_only_after_success(
     app = build_app(client_kwargs)
     async with serve(app) as http:
         await http.post(f"/customers/customer-basic/campaigns?outcome={outcome}")
-        assert await app[STIGG_KEY].flush(timeout=10)
+        assert (await app[STIGG_KEY].flush(timeout=10)).delivered_all
     assert emulator.state.usage_total("customer-basic", CAMPAIGNS) == expected
 
 
