@@ -19,7 +19,8 @@ Example:
 
 The guard answers ``403`` with ``{"detail": {"error": "entitlement_denied",
 "feature_id": ..., "access_denied_reason": ..., ...}}`` when the check is denied, and
-``400`` (``"customer_id_missing"``) when the request names no customer.
+``400`` (``"customer_id_missing"``) when the request names no customer (or only
+whitespace), ``400`` (``"customer_id_invalid"``) when the id is unusable.
 
 Usage after success is reported by a middleware, :class:`StiggUsageMiddleware`: the
 :func:`track_usage_after` dependency records what to report, and the middleware
