@@ -406,13 +406,19 @@ def _without_prefix(message: str, code: str | None) -> str:
     return message or (code or "")
 
 
+# aiohttp >= 3.10 tells a connect timeout apart from a read timeout; older ones do not.
+_CONNECT_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientConnectorError,) + (
+    (aiohttp.ConnectionTimeoutError,) if hasattr(aiohttp, "ConnectionTimeoutError") else ()
+)
+
+
 def _never_sent(exc: BaseException) -> bool:
     """True when the failure happened while connecting: no byte of the request left."""
     seen: BaseException | None = exc
     for _ in range(5):
         if seen is None:
             return False
-        if isinstance(seen, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)):
+        if isinstance(seen, _CONNECT_ERRORS):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
