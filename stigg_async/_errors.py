@@ -167,7 +167,14 @@ class StiggError(Exception):
     def attach_call(
         self, *, idempotency_keys: Sequence[str] = (), minted_ids: Mapping[str, str] | None = None
     ) -> None:
-        """Record the keys and ids of the call that failed (set by the SDK)."""
+        """Record the keys and ids of the call that failed (set by the SDK).
+
+        Example:
+            >>> err = StiggError("lost", may_have_landed=True)
+            >>> err.attach_call(idempotency_keys=["k-1"], minted_ids={"customer_id": "c-9"})
+            >>> err.idempotency_keys, dict(err.minted_ids)
+            (('k-1',), {'customer_id': 'c-9'})
+        """
         if idempotency_keys:
             self.idempotency_keys = tuple(idempotency_keys)
         if minted_ids:

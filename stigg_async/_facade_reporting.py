@@ -8,6 +8,7 @@ into the entitlement cache so the next local check is right.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,8 @@ from stigg_async._usage._items import UsageRecord
 from stigg_async._usage._observer import UsageOutcome
 
 __all__ = ["_ReportingMethods"]
+
+logger = logging.getLogger("stigg_async")
 
 _UsageInput = ReportUsageInput | ReportUsageBaseInput | UsageMeasurementCreateInput
 
@@ -68,7 +71,10 @@ class _ReportingMethods(_FacadeCore):
             return await self._call(op, variables, keys=keys)
         records = [_record(i, self._clock.monotonic()) for i in items]
         for record in records:
-            observer.usage_accepted(record)
+            try:
+                observer.usage_accepted(record)
+            except Exception:  # the observer must never break a report
+                logger.exception("stigg_async: the usage observer raised; ignored")
         outcome, answers = UsageOutcome.UNKNOWN, None
         try:
             raw = await self._call(op, variables, keys=keys)
@@ -85,7 +91,10 @@ class _ReportingMethods(_FacadeCore):
                     candidate = answers[index]
                     if isinstance(candidate, Mapping):
                         answer = candidate
-                observer.usage_settled(record, outcome, answer)
+                try:
+                    observer.usage_settled(record, outcome, answer)
+                except Exception:  # never hides the call's own result or error
+                    logger.exception("stigg_async: the usage observer raised; ignored")
 
     async def report_usage(
         self,

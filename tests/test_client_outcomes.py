@@ -260,3 +260,21 @@ async def test_buffered_batches_with_truncated_answers_are_delivered_not_failed(
     assert (stats.sent, stats.failed, stats.may_have_landed) == (40, 0, 0)
     assert emu.state.usage_total("customer-1", CAMPAIGNS) == 40
     assert emu.state.applied_usage_reports == 40
+
+
+async def test_a_raising_observer_never_breaks_an_awaited_report(emu: Emulator) -> None:
+    """Observer bugs are logged; the report's own result (or error) comes through."""
+
+    class Broken:
+        def usage_accepted(self, record: Any) -> None:
+            raise RuntimeError("observer bug")
+
+        def usage_settled(self, record: Any, outcome: Any, measurement: Any = None) -> None:
+            raise RuntimeError("observer bug")
+
+    async with client(emu) as stigg:
+        stigg._observe_usage(Broken())
+        ack = await stigg.report_usage(customer_id="customer-1", feature_id=CAMPAIGNS, value=2)
+        with pytest.raises(CustomerNotFoundError):
+            await stigg.report_usage(customer_id="customer-ghost", feature_id=CAMPAIGNS, value=1)
+    assert ack.current_usage == 2
