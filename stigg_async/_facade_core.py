@@ -200,7 +200,12 @@ class _FacadeCore:
 
     @staticmethod
     def _result(model: type[M], data: Any, operation: str) -> M:
-        return parse_result(model, data, operation=operation)
+        try:
+            return parse_result(model, data, operation=operation)
+        except StiggResponseError as exc:
+            # A 2xx answer came, so the request ran; only its answer is unusable.
+            exc.may_have_landed = True
+            raise
 
     async def _refresh_customer(self, customer_id: str | None) -> None:
         """Refetch a customer's cached entitlements after a change; never raises."""

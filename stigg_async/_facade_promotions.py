@@ -55,8 +55,10 @@ class _PromotionMethods(_FacadeCore):
         )
         raw = await self._call(op, {"input": model.to_variables()})
         if not isinstance(raw, list):
-            raise StiggResponseError(
-                "grantPromotionalEntitlements did not return a list", operation=op
+            raise StiggResponseError(  # the grant ran: only the answer is unusable
+                "grantPromotionalEntitlements did not return a list",
+                operation=op,
+                may_have_landed=True,
             )
         return [self._result(PromotionalEntitlement, r, op) for r in raw]
 

@@ -160,7 +160,9 @@ class _ReportingMethods(_FacadeCore):
         if not isinstance(raw, list):
             from stigg_async._errors import StiggResponseError
 
-            raise StiggResponseError("reportUsageBulk did not return a list", operation=op)
+            raise StiggResponseError(
+                "reportUsageBulk did not return a list", operation=op, may_have_landed=True
+            )
         acks = [self._result(UsageMeasurement, r, op) for r in raw]
         self._entitlements.apply_usage(raw)
         return acks
