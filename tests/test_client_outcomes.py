@@ -278,3 +278,21 @@ async def test_a_raising_observer_never_breaks_an_awaited_report(emu: Emulator) 
         with pytest.raises(CustomerNotFoundError):
             await stigg.report_usage(customer_id="customer-ghost", feature_id=CAMPAIGNS, value=1)
     assert ack.current_usage == 2
+
+
+async def test_an_unusable_2xx_answer_to_a_write_says_it_may_have_landed() -> None:
+    """A 200 whose payload does not parse: the write ran, so the error is flagged, not retried."""
+    from tests.support.facade import make_client
+    from tests.support.recording_server import RecordingServer, Reply
+
+    server = await RecordingServer().start()
+    try:
+        server.reply(Reply(body={"data": {"reportUsage": {"currentUsage": "lots"}}}))
+        stigg, _ = make_client(server.url, max_retries=3)
+        async with stigg:
+            with pytest.raises(StiggResponseError) as info:
+                await stigg.report_usage(customer_id="customer-1", feature_id=CAMPAIGNS, value=1)
+    finally:
+        await server.stop()
+    assert info.value.may_have_landed
+    assert len(server.received) == 1  # answered: not sent again
