@@ -36,7 +36,7 @@ async def _measure(config: Config) -> list[Row]:
                         for customer in names[lo : lo + BLOCK]:
                             track(customer, FEATURE, 1)
                         enqueue_us.append((time.perf_counter() - block_started) / BLOCK * 1e6)
-                assert await stigg.flush(timeout=120)
+                assert (await stigg.flush(timeout=120)).delivered_all
                 elapsed = time.perf_counter() - started
                 applied = emu.state.applied_usage_reports - before_applied
                 assert applied == n, (applied, n)

@@ -2,7 +2,8 @@
 
 ``track_usage`` and ``track_event`` cost about a microsecond and never wait: items go
 to a queue and are sent in batches in the background (with idempotency keys, so a
-retried batch is counted once). ``flush()`` sends what is queued now and waits.
+retried batch is counted once). ``flush()`` sends what is queued now, waits, and
+reports how many items were delivered, failed, may have landed or are still pending.
 
 Run it against the emulator (``make emulator`` in another terminal)::
 
@@ -40,12 +41,18 @@ async def main() -> None:
         for user in ("user-a", "user-b", "user-a"):
             stigg.track_event(customer_id, "user_login", dimensions={"user_id": user})
 
-        delivered = await stigg.flush(timeout=10)
+        # The report says what happened to every item tracked before the call.
+        report = await stigg.flush(timeout=10)
+        print(
+            f"flush: delivered={report.delivered} failed={report.failed} "
+            f"may_have_landed={report.may_have_landed} pending={report.pending}"
+        )
+        print(f"delivered all: {report.delivered_all}")
         stats = stigg.usage_stats
-        print(f"flushed: {delivered}")
         print(
             f"stats: enqueued={stats.enqueued} sent={stats.sent} failed={stats.failed} "
-            f"dropped={stats.dropped} pending={stats.pending}"
+            f"may_have_landed={stats.may_have_landed} dropped={stats.dropped} "
+            f"pending={stats.pending}"
         )
 
         # Ask the API itself (not the local cache) what it counted.

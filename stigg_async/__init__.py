@@ -85,6 +85,7 @@ from stigg_async._models import (
 )
 from stigg_async._retry import RetryPolicy
 from stigg_async._usage import (
+    FlushReport,
     FullQueuePolicy,
     UsageCloseReport,
     UsagePipelineOptions,
@@ -122,6 +123,7 @@ __all__ = [
     "FeatureInfo",
     "FeatureNotFoundError",
     "FeatureType",
+    "FlushReport",
     "FullQueuePolicy",
     "GraphQLErrorDetail",
     "MeterType",

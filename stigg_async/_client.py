@@ -9,8 +9,9 @@ them together and owns the life cycle.
 from __future__ import annotations
 
 import asyncio
-import math
+import dataclasses
 import os
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
@@ -25,6 +26,7 @@ from stigg_async._errors import (
 from stigg_async._facade_core import _FacadeCore
 from stigg_async._facade_customers import _CustomerMethods
 from stigg_async._facade_entitlements import _EntitlementMethods
+from stigg_async._facade_guards import _EntitlementGuards
 from stigg_async._facade_promotions import _PromotionMethods
 from stigg_async._facade_reporting import _ReportingMethods
 from stigg_async._facade_subscriptions import _SubscriptionMethods
@@ -32,6 +34,14 @@ from stigg_async._facade_usage import _UsageMethods
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import DEFAULT_API_URL, GraphQLTransport
 from stigg_async._usage import UsageCloseReport, UsagePipeline, UsagePipelineOptions
+from stigg_async._validation import (
+    check_bool,
+    check_count,
+    check_id,
+    check_seconds,
+    check_timeout,
+    coerce_options,
+)
 
 __all__ = ["AsyncStigg"]
 
@@ -40,6 +50,7 @@ API_URL_ENV = "STIGG_API_URL"
 
 
 class AsyncStigg(
+    _EntitlementGuards,
     _EntitlementMethods,
     _UsageMethods,
     _CustomerMethods,
@@ -62,6 +73,10 @@ class AsyncStigg(
             overrides its ``max_retries`` when both are given.
         entitlements: options of the entitlement cache and poller.
         usage: options of the buffered usage pipeline.
+
+    ``retry``, ``entitlements`` and ``usage`` take their option object or a dict of
+    its fields (``usage={"usage_batch_size": 100}``). Every argument is checked before
+    anything is created; a bad one raises :class:`StiggConfigurationError`.
         max_connections: size of the HTTP connection pool (default 100).
         clock: time source (tests pass a ``FakeClock``).
 
@@ -81,9 +96,9 @@ class AsyncStigg(
         api_url: str | None = None,
         timeout: float = 10.0,
         max_retries: int | None = None,
-        retry: RetryPolicy | None = None,
-        entitlements: EntitlementCacheOptions | None = None,
-        usage: UsagePipelineOptions | None = None,
+        retry: RetryPolicy | Mapping[str, Any] | None = None,
+        entitlements: EntitlementCacheOptions | Mapping[str, Any] | None = None,
+        usage: UsagePipelineOptions | Mapping[str, Any] | None = None,
         max_connections: int = 100,
         clock: Clock | None = None,
     ) -> None:
@@ -94,27 +109,17 @@ class AsyncStigg(
                 "(Stigg Console > Settings > Account > Environments > Server API key)"
             )
         url = api_url if api_url is not None else os.environ.get(API_URL_ENV) or DEFAULT_API_URL
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, (int, float))
-            or not math.isfinite(timeout)
-            or timeout <= 0
-        ):
-            raise StiggConfigurationError("timeout must be a positive number of seconds")
-        if (
-            isinstance(max_connections, bool)
-            or not isinstance(max_connections, int)
-            or max_connections < 1
-        ):
-            raise StiggConfigurationError("max_connections must be a positive integer")
-        policy = retry or RetryPolicy()
+        if not isinstance(url, str):
+            raise StiggConfigurationError(f"api_url must be a string, not {type(url).__name__}")
+        timeout = check_seconds(timeout, "timeout")
+        check_count(max_connections, "max_connections")
+        # Option objects may be passed as dicts of their fields.
+        policy = coerce_options(retry, RetryPolicy, "retry")
+        entitlement_options = coerce_options(entitlements, EntitlementCacheOptions, "entitlements")
+        usage_options = coerce_options(usage, UsagePipelineOptions, "usage")
         if max_retries is not None:
-            policy = RetryPolicy(
-                max_retries=max_retries,
-                initial_backoff=policy.initial_backoff,
-                max_backoff=policy.max_backoff,
-                deadline=policy.deadline,
-                jitter=policy.jitter,
+            policy = dataclasses.replace(
+                policy, max_retries=check_count(max_retries, "max_retries", minimum=0)
             )
         self._clock = clock or SystemClock()
         self._retry = policy
@@ -126,30 +131,30 @@ class AsyncStigg(
             "max_connections": max_connections,
         }
         self._transport = GraphQLTransport(**self._transport_args)
-        self._usage_options = usage or UsagePipelineOptions()
+        self._usage_options = usage_options
         self._entitlements = EntitlementCache(
             transport=self._transport,
             retry_policy=policy,
             clock=self._clock,
-            options=entitlements or EntitlementCacheOptions(),
+            options=entitlement_options,
         )
+        # Usage in flight (buffered or awaited) counts in local checks (DESIGN 9).
+        self._usage_observer = self._entitlements.store
         self._usage = self._new_usage_pipeline()
         self._fork_generation = _fork.generation()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._state = "new"  # new -> open -> closed
-        self._close_report: UsageCloseReport | None = None
+        self._close_task: asyncio.Task[UsageCloseReport | None] | None = None
 
     def _new_usage_pipeline(self) -> UsagePipeline:
-        pipeline = UsagePipeline(
+        return UsagePipeline(
             transport=self._transport,
             retry_policy=self._retry,
             clock=self._clock,
             options=self._usage_options,
             on_measurements=self._entitlements.apply_measurements,
+            observer=self._usage_observer,
         )
-        # Usage in flight counts in local checks (DESIGN section 9).
-        pipeline.observer = self._entitlements.store
-        return pipeline
 
     # -- life cycle --------------------------------------------------------------
 
@@ -235,26 +240,55 @@ class AsyncStigg(
 
         Buffered usage gets ``timeout`` seconds to be delivered (default: the usage
         option ``close_timeout``); what could not be delivered is logged, handed to
-        the usage ``on_error`` callback and listed in the returned report. Idempotent:
-        later calls return the same report.
+        the usage ``on_error`` callback and counted in the returned report
+        (a :class:`FlushReport` with the undelivered items).
+
+        Idempotent: later calls return the same report. Cancellation-safe: cancelling
+        it (``asyncio.wait_for(stigg.aclose(), 1)``) abandons delivery at once (items
+        in flight are reported as may-have-landed, queued ones as failed), still stops
+        every task and closes the session, and keeps the report for the next call.
+
+        Raises:
+            StiggValidationError: ``timeout`` is not ``None`` or a finite number >= 0
+                (checked before anything is closed).
+
+        Example:
+            >>> report = await stigg.aclose(timeout=5)  # doctest: +SKIP
+            >>> report.delivered_all if report else True  # doctest: +SKIP
+            True
         """
-        if self._state == "closed":
-            return self._close_report
-        was_open = self._state == "open"
-        self._state = "closed"
+        timeout = check_timeout(timeout)
+        if self._close_task is None:
+            was_open = self._state == "open"
+            self._state = "closed"
+            self._close_task = asyncio.get_running_loop().create_task(
+                self._close(was_open, timeout), name="stigg_async close"
+            )
+        task = self._close_task
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.done():
+                self._usage.abandon()
+                # Bounded: abandoned, closing only cancels tasks and closes the session.
+                await asyncio.wait((task,))
+            raise
+
+    async def _close(self, was_open: bool, timeout: float | None) -> UsageCloseReport | None:
+        report: UsageCloseReport | None = None
         same_process = self._fork_generation == _fork.generation()
         try:
             # Usage tracked before the client was ever opened is delivered too: the
             # pipeline opens the transport lazily.
             if same_process and (was_open or self._usage.stats.pending):
-                self._close_report = await self._usage.aclose(timeout)
+                report = await self._usage.aclose(timeout)
         finally:
             try:
                 if was_open and same_process:
                     await self._entitlements.aclose()
             finally:
                 await self._transport.close()
-        return self._close_report
+        return report
 
     async def __aenter__(self) -> AsyncStigg:
         return await self.open()
@@ -293,6 +327,16 @@ class AsyncStigg(
             raise StiggValidationError(
                 "document must be a non-empty GraphQL string", field="document"
             )
+        if variables is not None and (
+            not isinstance(variables, Mapping) or not all(isinstance(k, str) for k in variables)
+        ):
+            raise StiggValidationError(
+                "variables must be a dict of variable names to values, or None",
+                field="variables",
+            )
+        if operation_name is not None:
+            check_id(operation_name, "operation_name")
+        check_bool(retry, "retry", error=StiggValidationError)
         await self._ensure_open()
         name = operation_name or "Execute"
 

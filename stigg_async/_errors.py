@@ -4,6 +4,12 @@ Every error carries the operation it came from and how many retries were taken.
 None of them ever holds the API key: messages are built from status codes, server
 messages and error codes only, and :func:`redact` scrubs anything that echoes it.
 
+An error of a call that may have changed state says so: ``may_have_landed`` is True
+when the request was sent and its answer was lost (a timeout or a cut connection after
+sending, a 5xx, a truncated or malformed 2xx body), and ``idempotency_keys`` /
+``minted_ids`` carry what the SDK chose for the call, so it can be retried safely
+(see ``docs/errors.md``).
+
     StiggError
     ├── StiggConfigurationError           bad client settings (no API key, insecure URL)
     ├── StiggValidationError              bad input caught locally; nothing was sent
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 __all__ = [
@@ -105,20 +112,40 @@ class StiggError(Exception):
     Attributes:
         operation: the GraphQL operation name (for example ``"ReportUsage"``), if any.
         retries: how many times the call was retried before this error was raised.
+        may_have_landed: True when a request of the call was sent and its answer was
+            lost, so the server may have applied it. False means it was not applied
+            (refused, or never sent).
+        idempotency_keys: the idempotency key(s) the call sent (minted or yours), in
+            input order. Sending the same input again with these keys cannot count twice.
+        minted_ids: ids the SDK chose for the call (for example ``{"customer_id":
+            "customer-1f0c..."}``); pass them back to retry without creating a second entity.
 
     Example:
         >>> try:
         ...     raise StiggError("boom", operation="GetCustomer")
         ... except StiggError as err:
-        ...     (err.operation, err.retries)
-        ('GetCustomer', 0)
+        ...     (err.operation, err.retries, err.may_have_landed)
+        ('GetCustomer', 0, False)
     """
 
-    def __init__(self, message: str, *, operation: str | None = None, retries: int = 0) -> None:
+    may_have_landed: bool = False
+    idempotency_keys: tuple[str, ...] = ()
+    minted_ids: Mapping[str, str] = MappingProxyType({})
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str | None = None,
+        retries: int = 0,
+        may_have_landed: bool = False,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.operation = operation
         self.retries = retries
+        if may_have_landed:
+            self.may_have_landed = True
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -126,11 +153,33 @@ class StiggError(Exception):
             parts.append(f"operation={self.operation}")
         if self.retries:
             parts.append(f"retries={self.retries}")
+        if self.may_have_landed:
+            parts.append("may have landed")
         return parts[0] if len(parts) == 1 else f"{parts[0]} ({', '.join(parts[1:])})"
 
     def __repr__(self) -> str:
         name = type(self).__name__
-        return f"{name}({self.message!r}, operation={self.operation!r}, retries={self.retries})"
+        landed = ", may_have_landed=True" if self.may_have_landed else ""
+        return (
+            f"{name}({self.message!r}, operation={self.operation!r}, "
+            f"retries={self.retries}{landed})"
+        )
+
+    def attach_call(
+        self, *, idempotency_keys: Sequence[str] = (), minted_ids: Mapping[str, str] | None = None
+    ) -> None:
+        """Record the keys and ids of the call that failed (set by the SDK).
+
+        Example:
+            >>> err = StiggError("lost", may_have_landed=True)
+            >>> err.attach_call(idempotency_keys=["k-1"], minted_ids={"customer_id": "c-9"})
+            >>> err.idempotency_keys, dict(err.minted_ids)
+            (('k-1',), {'customer_id': 'c-9'})
+        """
+        if idempotency_keys:
+            self.idempotency_keys = tuple(idempotency_keys)
+        if minted_ids:
+            self.minted_ids = MappingProxyType(dict(minted_ids))
 
 
 class StiggConfigurationError(StiggError, ValueError):
@@ -190,8 +239,11 @@ class StiggHTTPError(StiggError):
         request_id: str | None = None,
         operation: str | None = None,
         retries: int = 0,
+        may_have_landed: bool = False,
     ) -> None:
-        super().__init__(message, operation=operation, retries=retries)
+        super().__init__(
+            message, operation=operation, retries=retries, may_have_landed=may_have_landed
+        )
         self.status = status
         self.errors = tuple(errors)
         self.request_id = request_id
@@ -203,7 +255,11 @@ class StiggHTTPError(StiggError):
 
 
 class StiggAuthenticationError(StiggHTTPError):
-    """The API key was rejected (HTTP 401) or lacks permission (HTTP 403). Never retried."""
+    """The API key was rejected (HTTP 401) or lacks permission (HTTP 403).
+
+    Never retried by awaited calls. Buffered usage survives it for
+    ``UsagePipelineOptions.auth_grace_period`` seconds (a key fixed meanwhile loses nothing).
+    """
 
 
 class StiggRateLimitError(StiggHTTPError):
@@ -319,4 +375,8 @@ class DuplicatedEntityNotAllowedError(StiggGraphQLError):
 
 
 class StiggResponseError(StiggError):
-    """The server's answer was not the GraphQL JSON the SDK expects (malformed, wrong shape)."""
+    """The server's answer was not the GraphQL JSON the SDK expects (malformed, wrong shape).
+
+    A truncated or malformed 2xx body comes after the server ran the request: such an
+    error has ``may_have_landed`` set and is retried like a lost answer.
+    """

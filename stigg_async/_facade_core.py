@@ -6,21 +6,19 @@ The per-topic facade mixins (customers, subscriptions, reporting, promotions) ca
 
 from __future__ import annotations
 
-import contextlib
 import logging
+import re
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
 from stigg_async._clock import Clock
 from stigg_async._errors import (
-    StiggConnectionError,
     StiggError,
     StiggGraphQLError,
     StiggResponseError,
-    StiggServerError,
     StiggValidationError,
 )
 from stigg_async._models import build_input, parse_input, parse_result
@@ -28,14 +26,21 @@ from stigg_async._operations import operation
 from stigg_async._refreshes import REFRESHES_ENTITLEMENTS, affected_customer
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import GraphQLTransport
-from stigg_async._usage._items import UsageRecord
-from stigg_async._usage._observer import UsageOutcome
 
 if TYPE_CHECKING:
     from stigg_async._cache import EntitlementCache
     from stigg_async._usage import UsagePipeline
+    from stigg_async._usage._observer import UsageObserver
 
-__all__ = ["_FacadeCore", "is_ambiguous", "keywords", "new_id", "new_idempotency_key"]
+__all__ = [
+    "_FacadeCore",
+    "argument_names",
+    "build_arguments",
+    "is_ambiguous",
+    "keywords",
+    "new_id",
+    "new_idempotency_key",
+]
 
 logger = logging.getLogger("stigg_async")
 
@@ -63,6 +68,32 @@ def keywords(arguments: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in arguments.items() if k not in _NOT_FIELDS}
 
 
+def build_arguments(model: type[M], operation: str, names: Mapping[str, str], **fields: Any) -> M:
+    """``build_input``, with errors naming the caller's arguments, not the input's fields.
+
+    ``names`` maps an input field (``subscription_ref_id``) to the argument it came
+    from (``subscription_id``), so a message says what the caller wrote.
+    """
+    try:
+        return build_input(model, operation=operation, **fields)
+    except StiggValidationError as exc:
+        raise argument_names(exc, names) from None
+
+
+def argument_names(exc: StiggValidationError, names: Mapping[str, str]) -> StiggValidationError:
+    """``exc`` with input field names replaced by argument names in message and field."""
+    if not names:
+        return exc
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b"
+    )
+    exc.message = pattern.sub(lambda m: names[m.group(1)], exc.message)
+    exc.args = (exc.message,)
+    if exc.field:
+        exc.field = pattern.sub(lambda m: names[m.group(1)], exc.field)
+    return exc
+
+
 def new_idempotency_key() -> str:
     """A fresh idempotency key for one logical usage report."""
     return uuid.uuid4().hex
@@ -71,10 +102,11 @@ def new_idempotency_key() -> str:
 def is_ambiguous(exc: StiggError) -> bool:
     """True when a failed mutation may still have been applied by the server.
 
-    A dropped connection, a timeout or a 5xx can come after the server committed
-    the write; a 4xx, a 429 or a GraphQL business error means it did not.
+    A dropped connection or a timeout after sending, a 5xx, or a truncated or
+    malformed 2xx body can come after the server committed the write; a 4xx, a 429,
+    a GraphQL business error or a refused connection means it did not.
     """
-    return isinstance(exc, (StiggConnectionError, StiggServerError))
+    return exc.may_have_landed
 
 
 class _FacadeCore:
@@ -86,9 +118,19 @@ class _FacadeCore:
     _entitlements: EntitlementCache
     _usage: UsagePipeline
     _timeout: float
+    #: Told about every calculated-usage item an awaited report sends (the store).
+    _usage_observer: UsageObserver | None = None
 
     async def _ensure_open(self) -> None:
         raise NotImplementedError  # provided by AsyncStigg
+
+    def _observe_usage(self, observer: UsageObserver | None) -> None:
+        """Tell ``observer`` about calculated usage in flight, buffered and awaited.
+
+        The hook the entitlement store is wired through (DESIGN section 9).
+        """
+        self._usage_observer = observer
+        self._usage.set_observer(observer)
 
     @staticmethod
     def _input(
@@ -158,47 +200,11 @@ class _FacadeCore:
 
     @staticmethod
     def _result(model: type[M], data: Any, operation: str) -> M:
-        return parse_result(model, data, operation=operation)
-
-    @contextlib.contextmanager
-    def _usage_in_flight(
-        self, records: Sequence[UsageRecord]
-    ) -> Iterator[Callable[[Sequence[Any]], None]]:
-        """Count awaited usage reports as pending while their request is out.
-
-        Yields ``settle(answers)``, to call with the server's answers (one per record)
-        once they are in. Leaving the block without settling means the call failed:
-        the amounts leave pending if it certainly did not land, and stay counted
-        (until a later refresh shows the truth) if it may have.
-        """
-        observer = self._usage.observer
-        if observer is not None:
-            for record in records:
-                observer.usage_accepted(record)
-        settled = False
-
-        def settle(answers: Sequence[Any]) -> None:
-            nonlocal settled
-            settled = True
-            self._entitlements.apply_measurements([a for a in answers if isinstance(a, Mapping)])
-            if observer is not None:
-                by_index = len(answers) == len(records)
-                for index, record in enumerate(records):
-                    answer = answers[index] if by_index else None
-                    observer.usage_settled(
-                        record,
-                        UsageOutcome.DELIVERED,
-                        answer if isinstance(answer, Mapping) else None,
-                    )
-
         try:
-            yield settle
-        except BaseException as exc:
-            if observer is not None and not settled:
-                landed = not isinstance(exc, StiggError) or is_ambiguous(exc)
-                outcome = UsageOutcome.UNKNOWN if landed else UsageOutcome.FAILED
-                for record in records:
-                    observer.usage_settled(record, outcome)
+            return parse_result(model, data, operation=operation)
+        except StiggResponseError as exc:
+            # A 2xx answer came, so the request ran; only its answer is unusable.
+            exc.may_have_landed = True
             raise
 
     async def _refresh_customer(self, customer_id: str | None) -> None:
@@ -219,6 +225,8 @@ class _FacadeCore:
         *,
         retry: bool = True,
         resolve_conflict: tuple[Collection[str], Callable[[], Awaitable[T]]] | None = None,
+        keys: Sequence[str] = (),
+        minted: Mapping[str, str] | None = None,
     ) -> Any:
         """Run operation ``name`` and return the value of its root field.
 
@@ -226,7 +234,23 @@ class _FacadeCore:
         write may have landed) and a later attempt is refused with one of ``codes``
         (e.g. ``DuplicatedEntityNotAllowed``), the first attempt did land: return
         ``await fetch()`` instead of the error.
+
+        ``keys`` (the idempotency keys sent) and ``minted`` (ids the SDK chose) are
+        attached to any error raised, so the caller can retry safely.
         """
+        try:
+            return await self._run(name, variables, retry, resolve_conflict)
+        except StiggError as exc:
+            exc.attach_call(idempotency_keys=keys, minted_ids=minted)
+            raise
+
+    async def _run(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None,
+        retry: bool,
+        resolve_conflict: tuple[Collection[str], Callable[[], Awaitable[T]]] | None,
+    ) -> Any:
         await self._ensure_open()
         op = operation(name)
         ambiguous: list[StiggError] = []
@@ -236,7 +260,14 @@ class _FacadeCore:
                 ambiguous.append(exc)
 
         async def send() -> dict[str, Any]:
-            return await self._transport.execute(op, variables)
+            data = await self._transport.execute(op, variables)
+            if op.root_field not in data:
+                # A 2xx answer without its field: the request ran and its answer is
+                # unusable, so it is retried like a lost answer.
+                raise StiggResponseError(
+                    f"the response lacks {op.root_field!r}", operation=name, may_have_landed=True
+                )
+            return data
 
         policy = self._retry if retry else NO_RETRY
         try:
@@ -253,8 +284,6 @@ class _FacadeCore:
                     )
                 return recovered
             raise
-        if op.root_field not in data:
-            raise StiggResponseError(f"the response lacks {op.root_field!r}", operation=name)
         result = data[op.root_field]
         if name in REFRESHES_ENTITLEMENTS:
             # One place for every method: the next local check must show the change.

@@ -54,11 +54,14 @@ class _CustomerMethods(_FacadeCore):
         """
         op = "ProvisionCustomer"
         model = self._input(ProvisionCustomerInput, input, keywords(locals()), op)
+        minted: dict[str, str] = {}  # attached to errors: retry with the same ids
         if model.customer_id is None and model.ref_id is None:
-            model = model.model_copy(update={"customer_id": new_id("customer")})
+            minted["customer_id"] = new_id("customer")
+            model = model.model_copy(update={"customer_id": minted["customer_id"]})
         params = model.subscription_params
         if params is not None and params.subscription_id is None and params.ref_id is None:
-            params = params.model_copy(update={"subscription_id": new_id("subscription")})
+            minted["subscription_id"] = new_id("subscription")
+            params = params.model_copy(update={"subscription_id": minted["subscription_id"]})
             model = model.model_copy(update={"subscription_params": params})
         cid = model.customer_id or model.ref_id
         assert cid is not None
@@ -85,7 +88,10 @@ class _CustomerMethods(_FacadeCore):
             return self._result(ProvisionedCustomer, payload, op)
 
         raw = await self._call(
-            op, {"input": model.to_variables()}, resolve_conflict=(_DUPLICATE, recover)
+            op,
+            {"input": model.to_variables()},
+            resolve_conflict=(_DUPLICATE, recover),
+            minted=minted,
         )
         return (
             raw

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stigg_async._errors import StiggResponseError, StiggValidationError
-from stigg_async._facade_core import _FacadeCore
+from stigg_async._errors import StiggResponseError
+from stigg_async._facade_core import _FacadeCore, build_arguments
 from stigg_async._models import (
     CouponFilter,
     CouponPage,
@@ -20,6 +20,7 @@ from stigg_async._models import (
 from stigg_async._models import (
     GrantPromotionalEntitlementsInput as _GrantMany,
 )
+from stigg_async._validation import check_id
 
 __all__ = ["_PromotionMethods"]
 
@@ -54,8 +55,10 @@ class _PromotionMethods(_FacadeCore):
         )
         raw = await self._call(op, {"input": model.to_variables()})
         if not isinstance(raw, list):
-            raise StiggResponseError(
-                "grantPromotionalEntitlements did not return a list", operation=op
+            raise StiggResponseError(  # the grant ran: only the answer is unusable
+                "grantPromotionalEntitlements did not return a list",
+                operation=op,
+                may_have_landed=True,
             )
         return [self._result(PromotionalEntitlement, r, op) for r in raw]
 
@@ -99,14 +102,12 @@ class _PromotionMethods(_FacadeCore):
         if status is not None:
             flt["status"] = {"eq": status}
         if coupon_id is not None:
-            # The filter model takes any text; an id must be a non-empty string.
-            if not isinstance(coupon_id, str) or not coupon_id:
-                raise StiggValidationError(
-                    "coupon_id must be a non-empty string", field="coupon_id", operation=op
-                )
+            # The filter model takes any text; an id follows the SDK's id rule.
+            check_id(coupon_id, "coupon_id")
             flt["ref_id"] = {"eq": coupon_id}
         if flt:
-            variables["filter"] = build_input(CouponFilter, operation=op, **flt).to_variables()
+            model = build_arguments(CouponFilter, op, {"ref_id.eq": "coupon_id"}, **flt)
+            variables["filter"] = model.to_variables()
         if first is not None or after is not None:
             paging = build_input(CursorPaging, operation=op, first=first, after=after)
             variables["paging"] = paging.to_variables()

@@ -8,11 +8,13 @@ into the entitlement cache so the next local check is right.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from stigg_async._facade_core import _FacadeCore, keywords, new_idempotency_key
+from stigg_async._errors import StiggError
+from stigg_async._facade_core import _FacadeCore, build_arguments, keywords, new_idempotency_key
 from stigg_async._models import (
     Entitlement,
     EntitlementsState,
@@ -27,29 +29,73 @@ from stigg_async._models import (
     build_input,
 )
 from stigg_async._usage._items import UsageRecord
+from stigg_async._usage._observer import UsageOutcome
 
 __all__ = ["_ReportingMethods"]
 
+logger = logging.getLogger("stigg_async")
 
-def _in_flight(items: Sequence[ReportUsageInput | ReportUsageBaseInput]) -> list[UsageRecord]:
-    """The observer's view of awaited usage reports (keys already minted)."""
-    return [
-        UsageRecord(
-            i.customer_id,
-            i.feature_id,
-            i.value,
-            str(i.update_behavior.value if i.update_behavior is not None else "DELTA"),
-            i.resource_id,
-            None,
-            None,
-            str(i.idempotency_key),
-            0.0,
-        )
-        for i in items
-    ]
+_UsageInput = ReportUsageInput | ReportUsageBaseInput | UsageMeasurementCreateInput
+
+
+def _record(item: _UsageInput, now: float) -> UsageRecord:
+    """The observer's view of one awaited usage report (the same type as buffered items)."""
+    behavior = item.update_behavior
+    return UsageRecord(
+        customer_id=item.customer_id,
+        feature_id=item.feature_id,
+        value=item.value,
+        update_behavior=str(getattr(behavior, "value", behavior) or "DELTA"),
+        resource_id=item.resource_id,
+        dimensions=item.dimensions,
+        created_at=item.created_at,
+        idempotency_key=item.idempotency_key or "",
+        tracked_at=now,
+    )
 
 
 class _ReportingMethods(_FacadeCore):
+    async def _observed(
+        self, op: str, variables: Mapping[str, Any], items: Sequence[_UsageInput]
+    ) -> Any:
+        """Send a usage report, telling the usage observer before and after.
+
+        Every item is accepted before the request and settled exactly once after it:
+        delivered (with its measurement), failed (definitely not applied) or unknown
+        (may have landed, including a cancelled call). The items' idempotency keys
+        are attached to any error.
+        """
+        keys = [i.idempotency_key or "" for i in items]
+        observer = self._usage_observer
+        if observer is None:
+            return await self._call(op, variables, keys=keys)
+        records = [_record(i, self._clock.monotonic()) for i in items]
+        for record in records:
+            try:
+                observer.usage_accepted(record)
+            except Exception:  # the observer must never break a report
+                logger.exception("stigg_async: the usage observer raised; ignored")
+        outcome, answers = UsageOutcome.UNKNOWN, None
+        try:
+            raw = await self._call(op, variables, keys=keys)
+            outcome = UsageOutcome.DELIVERED
+            answers = raw if isinstance(raw, list) else [raw]
+            return raw
+        except StiggError as exc:
+            outcome = UsageOutcome.UNKNOWN if exc.may_have_landed else UsageOutcome.FAILED
+            raise
+        finally:  # cancellation too: sent or not, the outcome is unknown
+            for index, record in enumerate(records):
+                answer = None
+                if answers is not None and len(answers) == len(records):
+                    candidate = answers[index]
+                    if isinstance(candidate, Mapping):
+                        answer = candidate
+                try:
+                    observer.usage_settled(record, outcome, answer)
+                except Exception:  # never hides the call's own result or error
+                    logger.exception("stigg_async: the usage observer raised; ignored")
+
     async def report_usage(
         self,
         input: ReportUsageInput | Mapping[str, Any] | None = None,
@@ -82,10 +128,9 @@ class _ReportingMethods(_FacadeCore):
         model = self._input(ReportUsageInput, input, keywords(locals()), op)
         if model.idempotency_key is None:
             model = model.model_copy(update={"idempotency_key": new_idempotency_key()})
-        with self._usage_in_flight(_in_flight([model])) as settle:
-            raw = await self._call(op, {"input": model.to_variables()})
-            ack = self._result(UsageMeasurement, raw, op)
-            settle([raw])
+        raw = await self._observed(op, {"input": model.to_variables()}, [model])
+        ack = self._result(UsageMeasurement, raw, op)
+        self._entitlements.apply_measurements([raw])
         return ack
 
     async def report_usage_bulk(
@@ -111,14 +156,15 @@ class _ReportingMethods(_FacadeCore):
             for i in items
         ]
         variables = {"input": {"usages": [i.to_variables() for i in items]}}
-        with self._usage_in_flight(_in_flight(items)) as settle:
-            raw = await self._call(op, variables)
-            if not isinstance(raw, list):
-                from stigg_async._errors import StiggResponseError
+        raw = await self._observed(op, variables, items)
+        if not isinstance(raw, list):
+            from stigg_async._errors import StiggResponseError
 
-                raise StiggResponseError("reportUsageBulk did not return a list", operation=op)
-            acks = [self._result(UsageMeasurement, r, op) for r in raw]
-            settle(raw)
+            raise StiggResponseError(
+                "reportUsageBulk did not return a list", operation=op, may_have_landed=True
+            )
+        acks = [self._result(UsageMeasurement, r, op) for r in raw]
+        self._entitlements.apply_measurements(raw)
         return acks
 
     async def report_events(
@@ -145,7 +191,11 @@ class _ReportingMethods(_FacadeCore):
             for e in self._sequence(events, "events", op)
         ]
         items = self._inputs(UsageEventReportInput, keyed, "events", op)
-        await self._call(op, {"events": {"usageEvents": [i.to_variables() for i in items]}})
+        await self._call(
+            op,
+            {"events": {"usageEvents": [i.to_variables() for i in items]}},
+            keys=[i.idempotency_key for i in items],
+        )
 
     async def create_usage_measurement(
         self,
@@ -174,7 +224,7 @@ class _ReportingMethods(_FacadeCore):
         model = self._input(UsageMeasurementCreateInput, input, keywords(locals()), op)
         if model.idempotency_key is None:
             model = model.model_copy(update={"idempotency_key": new_idempotency_key()})
-        raw = await self._call(op, {"usageMeasurement": model.to_variables()})
+        raw = await self._observed(op, {"usageMeasurement": model.to_variables()}, [model])
         ack = self._result(UsageMeasurement, raw, op)
         self._entitlements.apply_measurements([raw])
         return ack
@@ -203,7 +253,9 @@ class _ReportingMethods(_FacadeCore):
             fields["resource_id"] = resource_id
         if requested_usage is not None:
             fields["options"] = {"requested_usage": requested_usage}
-        model = build_input(FetchEntitlementQuery, operation=op, **fields)
+        model = build_arguments(
+            FetchEntitlementQuery, op, {"options.requested_usage": "requested_usage"}, **fields
+        )
         raw = await self._call(op, {"query": model.to_variables()})
         return self._result(Entitlement, raw, op)
 

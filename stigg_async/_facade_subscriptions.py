@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from stigg_async._facade_core import _FacadeCore, keywords, new_id
+from stigg_async._facade_core import _FacadeCore, build_arguments, keywords, new_id
 from stigg_async._models import (
     BillableFeatureInput,
     BillingPeriod,
@@ -31,6 +31,13 @@ from stigg_async._models import (
 )
 
 __all__ = ["_SubscriptionMethods"]
+
+# cancel_subscription's arguments and the input fields they fill.
+_CANCEL_ARGUMENTS = {
+    "subscription_ref_id": "subscription_id",
+    "subscription_cancellation_time": "cancellation_time",
+    "subscription_cancellation_action": "cancellation_action",
+}
 
 _Addons = Sequence[SubscriptionAddonInput | Mapping[str, Any]]
 _Billables = Sequence[BillableFeatureInput | Mapping[str, Any]]
@@ -82,8 +89,10 @@ class _SubscriptionMethods(_FacadeCore):
         """
         op = "ProvisionSubscription"
         model = self._input(ProvisionSubscriptionInput, input, keywords(locals()), op)
+        minted: dict[str, str] = {}  # attached to errors: retry with the same id
         if model.subscription_id is None and model.ref_id is None:
-            model = model.model_copy(update={"subscription_id": new_id("subscription")})
+            minted["subscription_id"] = new_id("subscription")
+            model = model.model_copy(update={"subscription_id": minted["subscription_id"]})
         sub_id = model.subscription_id or model.ref_id
         assert sub_id is not None
 
@@ -96,6 +105,7 @@ class _SubscriptionMethods(_FacadeCore):
             op,
             {"input": model.to_variables()},
             resolve_conflict=(("DuplicatedEntityNotAllowed",), recover),
+            minted=minted,
         )
         return (
             raw
@@ -185,8 +195,10 @@ class _SubscriptionMethods(_FacadeCore):
         """
         op = "CreateSubscription"
         model = self._input(SubscriptionInput, input, keywords(locals()), op)
+        minted: dict[str, str] = {}  # attached to errors: retry with the same id
         if model.subscription_id is None and model.ref_id is None:
-            model = model.model_copy(update={"subscription_id": new_id("subscription")})
+            minted["subscription_id"] = new_id("subscription")
+            model = model.model_copy(update={"subscription_id": minted["subscription_id"]})
         sub_id = model.subscription_id or model.ref_id
 
         async def recover() -> Subscription:
@@ -196,6 +208,7 @@ class _SubscriptionMethods(_FacadeCore):
             op,
             {"subscription": model.to_variables()},
             resolve_conflict=(("DuplicatedEntityNotAllowed",), recover),
+            minted=minted,
         )
         return raw if isinstance(raw, Subscription) else self._result(Subscription, raw, op)
 
@@ -245,9 +258,10 @@ class _SubscriptionMethods(_FacadeCore):
             ... )
         """
         op = "CancelSubscription"
-        model = build_input(
+        model = build_arguments(
             SubscriptionCancellationInput,
-            operation=op,
+            op,
+            _CANCEL_ARGUMENTS,
             **{
                 k: v
                 for k, v in {
@@ -286,7 +300,12 @@ class _SubscriptionMethods(_FacadeCore):
         fields: dict[str, Any] = {"subscription_id": subscription_id}
         if migration_time is not None:
             fields["subscription_migration_time"] = migration_time
-        model = build_input(SubscriptionMigrationInput, operation=op, **fields)
+        model = build_arguments(
+            SubscriptionMigrationInput,
+            op,
+            {"subscription_migration_time": "migration_time"},
+            **fields,
+        )
 
         async def recover() -> Subscription:
             return await self.get_subscription(subscription_id)

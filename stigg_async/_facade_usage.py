@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from stigg_async._facade_core import _FacadeCore
-from stigg_async._usage import UsageStats
+from stigg_async._usage import FlushReport, UsageStats
+from stigg_async._validation import check_timeout
 
 __all__ = ["_UsageMethods"]
 
@@ -151,25 +152,34 @@ class _UsageMethods(_FacadeCore):
             timestamp=timestamp,
         )
 
-    async def flush(self, timeout: float | None = None) -> bool:
+    async def flush(self, timeout: float | None = None) -> FlushReport:
         """Send everything tracked so far now, and wait for the outcome.
 
-        Returns True when every item tracked before the call was delivered or
-        definitively failed (passed to ``on_error``) within ``timeout`` seconds
-        (``None``: no limit).
+        Waits up to ``timeout`` seconds (``None``: no limit) and returns a
+        :class:`FlushReport` on the items tracked before the call: how many were
+        ``delivered``, ``failed`` (definitely not applied), ``may_have_landed``
+        (answer lost; re-sending with their keys is safe) and are still ``pending``
+        (kept and retried). Its truth value is ``delivered_all``.
+
+        Raises:
+            StiggValidationError: ``timeout`` is not ``None`` or a finite number >= 0.
 
         Example:
             >>> stigg.track_usage("customer-1", "feature-02-campaigns", 1)  # doctest: +SKIP
             True
-            >>> await stigg.flush(timeout=5)  # doctest: +SKIP
-            True
+            >>> report = await stigg.flush(timeout=5)  # doctest: +SKIP
+            >>> report.delivered, report.failed, report.may_have_landed, report.pending
+            (1, 0, 0, 0)
         """
+        timeout = check_timeout(timeout)  # before opening anything
         await self._ensure_open()
         return await self._usage.flush(timeout)
 
     @property
     def usage_stats(self) -> UsageStats:
-        """Counters of the usage pipeline (enqueued, sent, retried, failed, dropped, ...).
+        """Counters of the usage pipeline (enqueued, sent, failed, may_have_landed, ...).
+
+        ``delivery_problem`` says why delivery is held up, if it is (a rejected key).
 
         Example:
             >>> stigg.usage_stats.pending  # doctest: +SKIP

@@ -22,11 +22,19 @@ from stigg_async._errors import (
     StiggGraphQLError,
     StiggHTTPError,
     StiggRateLimitError,
+    StiggResponseError,
     StiggServerError,
-    StiggValidationError,
 )
+from stigg_async._validation import check_count, check_fraction, check_seconds
 
-__all__ = ["NO_RETRY", "RetryPolicy", "is_transient", "retry_delay", "run_with_retries"]
+__all__ = [
+    "NO_RETRY",
+    "UNLIMITED_RETRIES",
+    "RetryPolicy",
+    "is_transient",
+    "retry_delay",
+    "run_with_retries",
+]
 
 logger = logging.getLogger("stigg_async")
 
@@ -49,6 +57,10 @@ class RetryPolicy:
             call with the last error instead.
         jitter: fraction of each wait that is randomised (0 = none, 1 = full jitter).
 
+    Raises:
+        StiggConfigurationError: a field is out of range or of the wrong type (a bool
+            or a string where a number belongs, NaN, infinity).
+
     Example:
         >>> RetryPolicy(max_retries=5, deadline=10.0).max_retries
         5
@@ -61,22 +73,16 @@ class RetryPolicy:
     jitter: float = 0.5
 
     def __post_init__(self) -> None:
-        if not isinstance(self.max_retries, int) or self.max_retries < 0:
-            raise StiggValidationError(
-                "max_retries must be a non-negative integer", field="max_retries"
-            )
+        check_count(self.max_retries, "max_retries", minimum=0)
         for name in ("initial_backoff", "max_backoff"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
-                raise StiggValidationError(f"{name} must be a finite number >= 0", field=name)
-        if self.deadline is not None and (
-            not isinstance(self.deadline, (int, float)) or not self.deadline > 0
-        ):
-            raise StiggValidationError(
-                "deadline must be a positive number or None", field="deadline"
+            object.__setattr__(
+                self, name, check_seconds(getattr(self, name), name, allow_zero=True)
             )
-        if not 0 <= self.jitter <= 1:
-            raise StiggValidationError("jitter must be between 0 and 1", field="jitter")
+        if self.deadline is not None:
+            object.__setattr__(
+                self, "deadline", check_seconds(self.deadline, "deadline", optional=True)
+            )
+        object.__setattr__(self, "jitter", check_fraction(self.jitter, "jitter"))
 
 
 #: One attempt, no waiting: for calls that must not be sent twice.
@@ -95,6 +101,10 @@ def is_transient(exc: BaseException) -> bool:
     """
     if isinstance(exc, StiggConnectionError):  # includes timeouts
         return True
+    if isinstance(exc, StiggResponseError):
+        # A truncated or malformed 2xx body is a lost answer, not a refusal: the
+        # same request (same keys) is sent again.
+        return exc.may_have_landed
     if isinstance(exc, (StiggServerError, StiggRateLimitError)):
         return True
     if isinstance(exc, StiggHTTPError):
@@ -119,6 +129,10 @@ def retry_delay(
     return delay
 
 
+#: ``max_retries`` meaning "no attempt cap" (the usage pipeline retries while open).
+UNLIMITED_RETRIES = 2**62
+
+
 async def run_with_retries(
     call: Callable[[], Awaitable[T]],
     *,
@@ -126,18 +140,54 @@ async def run_with_retries(
     clock: Clock,
     operation: str,
     on_failure: Callable[[StiggError], None] | None = None,
+    retry_if: Callable[[StiggError], bool] = is_transient,
+    give_up: Callable[[StiggError, int], bool] | None = None,
+    min_wait: Callable[[StiggError], float] | None = None,
+    log_level: int = logging.WARNING,
 ) -> T:
     """Await ``call()`` until it succeeds, fails permanently, or the policy gives up.
 
-    The raised error has ``retries`` set to the number of retries taken. ``on_failure``
-    sees every failed attempt's error before the decision to retry (the facade uses it
-    to remember ambiguous failures of non-idempotent mutations).
+    The one retry engine of the SDK: the facade, the cache's fetches and the usage
+    pipeline all retry through it, so backoff, deadlines, logging and ambiguity are
+    the same everywhere.
+
+    The raised error has ``retries`` set to the number of retries taken, and
+    ``may_have_landed`` set when any attempt's answer was lost after sending (a later
+    refusal does not prove that an earlier attempt did not land). ``on_failure`` sees
+    every failed attempt's error before the decision to retry. ``retry_if`` decides
+    which errors are worth another attempt (default :func:`is_transient`);
+    ``give_up(error, attempts)`` may end the retrying early; ``min_wait(error)`` is a
+    floor for the wait after ``error``.
+
+    Example:
+        >>> from stigg_async._clock import FakeClock
+        >>> async def ok() -> int:
+        ...     return 1
+        >>> import asyncio
+        >>> asyncio.run(run_with_retries(ok, policy=RetryPolicy(), clock=FakeClock(),
+        ...                              operation="Demo"))
+        1
     """
     started = clock.monotonic()
     attempts_total = policy.max_retries + 1
+    landed: list[bool] = [False]
+
+    def failed(exc: StiggError) -> None:
+        exc.operation = exc.operation or operation
+        if exc.may_have_landed:
+            landed[0] = True
+        if on_failure is not None:
+            on_failure(exc)
 
     def stop(state: RetryCallState) -> bool:
         if state.attempt_number >= attempts_total:
+            return True
+        exc = state.outcome.exception() if state.outcome else None
+        if (
+            give_up is not None
+            and isinstance(exc, StiggError)
+            and give_up(exc, state.attempt_number)
+        ):
             return True
         if policy.deadline is None:
             return False
@@ -146,18 +196,31 @@ async def run_with_retries(
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
-        return retry_delay(policy, state.attempt_number, clock.random(), exc)
+        delay = retry_delay(policy, state.attempt_number, clock.random(), exc)
+        if min_wait is not None and isinstance(exc, StiggError):
+            delay = max(delay, min_wait(exc))
+        return delay
 
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
-        logger.warning(
-            "stigg_async: retry %d of %d for %s in %.2fs after %s",
+        of = "" if policy.max_retries >= UNLIMITED_RETRIES else f" of {policy.max_retries}"
+        logger.log(
+            log_level,
+            "stigg_async: retry %d%s for %s in %.2fs after %s",
             state.attempt_number,
-            policy.max_retries,
+            of,
             operation,
             state.upcoming_sleep,
             exc,
         )
+
+    def retry(exc: BaseException) -> bool:
+        return isinstance(exc, StiggError) and retry_if(exc)
+
+    def finish(exc: StiggError, retries: int) -> None:
+        exc.retries = retries
+        if landed[0]:
+            exc.may_have_landed = True
 
     # The first attempt runs without tenacity: building and driving an AsyncRetrying
     # costs ~17 µs of CPU per call (benchmark B2), and it is only needed after a
@@ -166,16 +229,15 @@ async def run_with_retries(
     try:
         return await call()
     except StiggError as exc:
-        exc.operation = exc.operation or operation
-        if on_failure is not None:
-            on_failure(exc)
+        failed(exc)
         elapsed = clock.monotonic() - started
         if (
             policy.max_retries == 0
-            or not is_transient(exc)
+            or not retry(exc)
             or (policy.deadline is not None and elapsed >= policy.deadline)
+            or (give_up is not None and give_up(exc, 1))
         ):
-            exc.retries = 0
+            finish(exc, 0)
             raise
         first_failure: list[StiggError] = [exc]
 
@@ -185,21 +247,19 @@ async def run_with_retries(
         try:
             return await call()
         except StiggError as exc:
-            exc.operation = exc.operation or operation
-            if on_failure is not None:
-                on_failure(exc)
+            failed(exc)
             raise
 
     retrying = AsyncRetrying(
         sleep=clock.sleep,
         stop=stop,
         wait=wait,
-        retry=retry_if_exception(is_transient),
+        retry=retry_if_exception(retry),
         before_sleep=before_sleep,
         reraise=True,
     )
     try:
         return await retrying(attempt)
     except StiggError as exc:
-        exc.retries = int(retrying.statistics.get("attempt_number", 1)) - 1
+        finish(exc, int(retrying.statistics.get("attempt_number", 1)) - 1)
         raise

@@ -49,6 +49,7 @@ from stigg_async._errors import (
     redact,
 )
 from stigg_async._operations import Operation
+from stigg_async._scrub import scrub_error, scrub_value
 from stigg_async._version import __version__
 
 __all__ = ["DEFAULT_API_URL", "GraphQLTransport", "check_api_url", "user_agent"]
@@ -57,6 +58,13 @@ logger = logging.getLogger("stigg_async")
 
 DEFAULT_API_URL = "https://api.stigg.io/graphql"
 _MAX_ERROR_BODY = 300
+
+#: Said once in every 401/403 error: where the key comes from and where to find it.
+AUTH_HINT = (
+    "check the API key passed as api_key= or set in STIGG_SERVER_API_KEY: use the "
+    "environment's Server API key from the Stigg console (Settings > Account > "
+    "Environments > Server API key)"
+)
 
 
 def user_agent() -> str:
@@ -267,18 +275,30 @@ class GraphQLTransport:
             "timeout": self._timeout if timeout is None else aiohttp.ClientTimeout(total=timeout)
         }
         failure: StiggError | None = None
+        session = self._session
         try:
-            data = await self._session.execute(request, extra_args=extra)
+            data = await session.execute(request, extra_args=extra)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             failure = self._map_error(exc, operation_name)
+            if self._closed and not isinstance(failure, StiggClientStateError):
+                failure = StiggClientStateError(
+                    f"the client was closed while the request was in flight ({failure.message})",
+                    operation=operation_name,
+                )
+            if self._closed:
+                # Closed under a request that had started: it may have been applied.
+                failure.may_have_landed = True
         if failure is not None:
             # Raised outside the except block so neither __cause__ nor __context__
             # carries gql's exception, whose text can hold the server's raw answer.
-            raise failure
+            raise scrub_error(failure, self._api_key)
         if not isinstance(data, dict):
-            raise StiggResponseError("the response has no data object", operation=operation_name)
+            # A 2xx answer came, so the request ran: its outcome is unknown.
+            raise StiggResponseError(
+                "the response has no data object", operation=operation_name, may_have_landed=True
+            )
         return data
 
     def _map_error(self, exc: Exception, operation: str) -> StiggError:
@@ -294,27 +314,39 @@ class GraphQLTransport:
             cls = StiggGraphQLError.class_for(first.code if first else None)
             message = first.message if first else "the server answered with GraphQL errors"
             if first and first.code:
-                message = f"{first.code}: {message}"
-            return cls(message, errors=details, data=exc.data, operation=operation)
+                message = f"{first.code}: {_without_prefix(message, first.code)}"
+            return cls(
+                message,
+                errors=details,
+                data=scrub_value(exc.data, self._secrets),
+                operation=operation,
+            )
+        sent = not _never_sent(exc)
         if isinstance(exc, (TimeoutError, asyncio.TimeoutError)) or _caused_by_timeout(exc):
-            return StiggTimeoutError("the request timed out", operation=operation)
+            return StiggTimeoutError(
+                "the request timed out", operation=operation, may_have_landed=sent
+            )
         if isinstance(exc, TransportConnectionFailed):
             return StiggConnectionError(
-                self._safe(f"connection failed: {exc}"), operation=operation
+                self._safe(f"connection failed: {exc}"), operation=operation, may_have_landed=sent
             )
         if isinstance(exc, TransportClosed):
             return StiggClientStateError("the transport is closed", operation=operation)
         if isinstance(exc, TransportProtocolError):
+            # A truncated or malformed 2xx body: the request ran, its answer is lost.
             return StiggResponseError(
                 self._safe(f"malformed response: {str(exc)[:_MAX_ERROR_BODY]}"),
                 operation=operation,
+                may_have_landed=True,
             )
         if isinstance(exc, aiohttp.ClientError):
             return StiggConnectionError(
-                self._safe(f"connection failed: {exc}"), operation=operation
+                self._safe(f"connection failed: {exc}"), operation=operation, may_have_landed=sent
             )
         return StiggResponseError(
-            self._safe(f"unexpected {type(exc).__name__}: {exc}"), operation=operation
+            self._safe(f"unexpected {type(exc).__name__}: {exc}"),
+            operation=operation,
+            may_have_landed=True,
         )
 
     def _http_error(self, exc: _HTTPStatusError, operation: str) -> StiggHTTPError:
@@ -326,13 +358,12 @@ class GraphQLTransport:
         status = exc.status
         headers = {k.lower(): v for k, v in exc.headers.items()}
         request_id = headers.get("x-request-id")
+        code = errors[0].code if errors else None
         if errors:
-            detail = errors[0].message
-            if errors[0].code:
-                detail = f"{errors[0].code}: {detail}"
+            detail = _without_prefix(errors[0].message, code)
         else:
             detail = exc.text[:_MAX_ERROR_BODY].strip() or "no body"
-        message = self._safe(f"HTTP {status}: {detail}")
+        label = f"HTTP {status} {code}" if code else f"HTTP {status}"
         kwargs: dict[str, Any] = {
             "status": status,
             "errors": errors,
@@ -340,30 +371,57 @@ class GraphQLTransport:
             "operation": operation,
         }
         if status in (401, 403):
+            verb = "rejected" if status == 401 else "not allowed to do this"
+            message = self._safe(f"the API key was {verb} ({label}: {detail}); {AUTH_HINT}")
             return StiggAuthenticationError(message, **kwargs)
+        message = self._safe(f"{label}: {detail}")
         if status == 429:
             return StiggRateLimitError(
                 message, retry_after=_parse_retry_after(headers.get("retry-after")), **kwargs
             )
         if status >= 500:
-            return StiggServerError(message, **kwargs)
+            # The server (or a proxy in front of it) may have run the request first.
+            return StiggServerError(message, may_have_landed=True, **kwargs)
         return StiggHTTPError(message, **kwargs)
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        return (self._api_key,) if self._api_key else ()
 
     def _safe(self, text: str) -> str:
         return redact(text, self._api_key)
 
     def _scrub(self, detail: GraphQLErrorDetail) -> GraphQLErrorDetail:
-        if self._api_key and self._api_key in detail.message:
-            return GraphQLErrorDetail(
-                message=self._safe(detail.message),
-                code=detail.code,
-                path=detail.path,
-                extensions={},
-            )
-        return detail
+        scrubbed: GraphQLErrorDetail = scrub_value(detail, self._secrets)
+        return scrubbed
 
     def __repr__(self) -> str:
         return f"GraphQLTransport(url={str(self.url)!r}, open={self.is_open})"
+
+
+def _without_prefix(message: str, code: str | None) -> str:
+    """``message`` without a leading ``"<code>: "`` (servers often repeat the code)."""
+    while code and message.startswith(f"{code}:"):
+        message = message[len(code) + 1 :].lstrip()
+    return message or (code or "")
+
+
+# aiohttp >= 3.10 tells a connect timeout apart from a read timeout; older ones do not.
+_CONNECT_ERRORS: tuple[type[BaseException], ...] = (aiohttp.ClientConnectorError,) + (
+    (aiohttp.ConnectionTimeoutError,) if hasattr(aiohttp, "ConnectionTimeoutError") else ()
+)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the failure happened while connecting: no byte of the request left."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, _CONNECT_ERRORS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _caused_by_timeout(exc: BaseException) -> bool:

@@ -11,7 +11,6 @@ from stigg_async import AsyncStigg
 from stigg_async._errors import (
     StiggClientStateError,
     StiggConfigurationError,
-    StiggValidationError,
 )
 from stigg_async._retry import RetryPolicy
 from tests.support.facade import API_KEY, make_client
@@ -71,7 +70,7 @@ def test_max_retries_overrides_the_policy() -> None:
     )
     assert client._retry.max_retries == 7
     assert client._retry.deadline == 5.0
-    with pytest.raises(StiggValidationError):
+    with pytest.raises(StiggConfigurationError):
         AsyncStigg(api_key=API_KEY, api_url=LOCAL, max_retries=-1)
 
 

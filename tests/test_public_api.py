@@ -47,6 +47,7 @@ EXPECTED = [
     "FeatureInfo",
     "FeatureNotFoundError",
     "FeatureType",
+    "FlushReport",
     "FullQueuePolicy",
     "GraphQLErrorDetail",
     "MeterType",

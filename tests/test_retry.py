@@ -11,6 +11,7 @@ from stigg_async._clock import FakeClock
 from stigg_async._errors import (
     CustomerNotFoundError,
     StiggAuthenticationError,
+    StiggConfigurationError,
     StiggConnectionError,
     StiggError,
     StiggGraphQLError,
@@ -206,9 +207,13 @@ async def test_on_failure_sees_every_failed_attempt() -> None:
         {"max_backoff": float("inf")},
         {"deadline": 0},
         {"jitter": 1.5},
+        {"max_retries": True},
+        {"jitter": "0.5"},
+        {"initial_backoff": 10**400},
+        {"deadline": float("nan")},
     ],
 )
 def test_invalid_policy_values_are_rejected(kwargs: dict[str, float]) -> None:
-    """Nonsense settings fail at construction with a validation error."""
-    with pytest.raises(StiggValidationError):
+    """Nonsense settings (bools, strings, huge ints included) fail with a configuration error."""
+    with pytest.raises(StiggConfigurationError):
         RetryPolicy(**kwargs)  # type: ignore[arg-type]

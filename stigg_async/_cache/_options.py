@@ -6,9 +6,17 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 from stigg_async._errors import StiggConfigurationError
+from stigg_async._validation import (
+    check_amount,
+    check_bool,
+    check_count,
+    check_fraction,
+    check_id,
+    check_seconds,
+    coerce_options,
+)
 
 __all__ = ["EntitlementCacheOptions", "Fallback"]
 
@@ -31,23 +39,15 @@ class Fallback:
     has_unlimited_usage: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.is_granted, bool):
-            raise StiggConfigurationError("Fallback.is_granted must be a bool")
-        if self.usage_limit is not None and not _is_non_negative(self.usage_limit):
-            raise StiggConfigurationError("Fallback.usage_limit must be a finite number >= 0")
-
-
-def _is_non_negative(value: Any) -> bool:
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and value >= 0
-    )
-
-
-def _is_positive(value: Any) -> bool:
-    return _is_non_negative(value) and value > 0
+        check_bool(self.is_granted, "Fallback.is_granted")
+        check_bool(self.has_unlimited_usage, "Fallback.has_unlimited_usage")
+        check_amount(
+            self.usage_limit,
+            "Fallback.usage_limit",
+            minimum=0,
+            optional=True,
+            error=StiggConfigurationError,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +86,11 @@ class EntitlementCacheOptions:
             (HTTP 401/403) (default 300). Checks make no requests meanwhile.
         fetch_deadline: the longest a check waits for the network on a miss, over all
             retries, in seconds (default 10); past it the check answers from the fallback.
-        fallbacks: per-feature-id :class:`Fallback`; features without one are denied
-            with reason ``Unknown`` when nothing is known.
+        fallbacks: per-feature-id :class:`Fallback` (or a dict of its fields); features
+            without one are denied with reason ``Unknown`` when nothing is known.
+
+    Raises:
+        StiggConfigurationError: a field is out of range or of the wrong type.
 
     Example:
         >>> opts = EntitlementCacheOptions(
@@ -126,28 +129,27 @@ class EntitlementCacheOptions:
             "auth_error_interval",
             "fetch_deadline",
         ):
-            if not _is_positive(getattr(self, name)):
-                raise StiggConfigurationError(f"{name} must be a positive, finite number")
-            object.__setattr__(self, name, float(getattr(self, name)))
+            object.__setattr__(self, name, check_seconds(getattr(self, name), name))
         if self.max_staleness is not None:
-            if not _is_non_negative(self.max_staleness):
-                raise StiggConfigurationError("max_staleness must be a number >= 0 or None")
-            object.__setattr__(self, "max_staleness", float(self.max_staleness))
-        if not _is_non_negative(self.poll_jitter) or self.poll_jitter > 1:
-            raise StiggConfigurationError("poll_jitter must be between 0 and 1")
+            staleness = check_seconds(
+                self.max_staleness, "max_staleness", allow_zero=True, optional=True
+            )
+            object.__setattr__(self, "max_staleness", staleness)
+        object.__setattr__(self, "poll_jitter", check_fraction(self.poll_jitter, "poll_jitter"))
         for name in ("max_entries", "batch_size", "max_concurrent_batches"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise StiggConfigurationError(f"{name} must be a positive integer")
-        if not isinstance(self.poll, bool):
-            raise StiggConfigurationError("poll must be a bool")
+            check_count(getattr(self, name), name)
+        check_bool(self.poll, "poll")
         if not isinstance(self.fallbacks, Mapping):
-            raise StiggConfigurationError("fallbacks must map feature ids to Fallback")
+            raise StiggConfigurationError(
+                "fallbacks must map feature ids to Fallback (or to dicts of its fields)"
+            )
+        fallbacks: dict[str, Fallback] = {}
         for key, value in self.fallbacks.items():
-            if not isinstance(key, str) or not isinstance(value, Fallback):
-                raise StiggConfigurationError("fallbacks must map feature ids to Fallback")
+            feature = check_id(key, "fallbacks key", error=StiggConfigurationError)
+            assert feature is not None
+            fallbacks[feature] = coerce_options(value, Fallback, f"fallbacks[{key!r}]")
         # A private copy: later changes to the caller's dict must not leak in.
-        object.__setattr__(self, "fallbacks", MappingProxyType(dict(self.fallbacks)))
+        object.__setattr__(self, "fallbacks", MappingProxyType(fallbacks))
 
     @property
     def stale_window(self) -> float:

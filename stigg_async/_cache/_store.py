@@ -40,6 +40,7 @@ from stigg_async._cache._pending import Ledger
 from stigg_async._models._enums import AccessDeniedReason
 from stigg_async._usage._items import UsageRecord
 from stigg_async._usage._observer import UsageOutcome
+from stigg_async._validation import MAX_AMOUNT
 
 __all__ = ["EntitlementStore", "FastCheck", "Key", "StoreCounters"]
 
@@ -51,7 +52,8 @@ Key = tuple[str, "str | None"]
 #: unhashable arguments; the caller then validates them.
 FastCheck = Callable[[Any, Any, Any, Any], "EntitlementResult | None"]
 
-_INF = math.inf
+# Past the API's range a requested usage goes to validation (and fails) instead.
+_MAX = MAX_AMOUNT
 
 
 class StoreCounters:
@@ -98,7 +100,7 @@ def make_fast_path(
             result = check.memo.get(requested_usage)
             if result is not None:
                 return result
-            if 0.0 <= requested_usage < _INF:
+            if 0.0 <= requested_usage <= _MAX:
                 return answer_fresh(check, requested_usage)
         counters.fast_hits -= 1  # not answered here after all
         return None

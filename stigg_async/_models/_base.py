@@ -25,6 +25,9 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from stigg_async._validation import MAX_AMOUNT, id_problem
+from stigg_async._validation import MAX_ID_LENGTH as _MAX_ID_LENGTH
+
 __all__ = [
     "AddonQuantity",
     "CountryCode",
@@ -47,8 +50,8 @@ __all__ = [
 E = TypeVar("E", bound=Enum)
 T = TypeVar("T")
 
-#: Longest id we accept locally; the API's ids are far shorter.
-MAX_ID_LENGTH = 255
+#: Longest id we accept locally (the one rule of ``_validation``).
+MAX_ID_LENGTH = _MAX_ID_LENGTH
 MAX_URL_LENGTH = 2048
 
 
@@ -140,10 +143,17 @@ JsonObject = dict[str, Any]
 
 
 def _check_id(value: str) -> str:
-    # isprintable() is False for control characters (and other invisible ones);
-    # both checks run in C, so this stays cheap on the hot path.
+    # The SDK's one id rule (``_validation``), so models and plain methods agree.
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+def _check_visible(value: str) -> str:
+    # URLs may be longer than ids; otherwise the same visible-text rule.
     if not value.isprintable() or value.isspace():
-        raise ValueError("must be visible text without control characters")
+        raise ValueError("must be visible text without control or zero-width characters")
     return value
 
 
@@ -183,13 +193,15 @@ Url = Annotated[
     str,
     Strict(),
     StringConstraints(min_length=1, max_length=MAX_URL_LENGTH),
-    AfterValidator(_check_id),
+    AfterValidator(_check_visible),
 ]
 StrictBool = Annotated[bool, Strict()]
-#: A number that must be finite; ints are accepted, bools and strings are not.
-FiniteFloat = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+#: A number that must be finite and within the API's range (doubles count exactly up
+#: to 2**53, the same bound as ``_validation.check_amount``); ints are accepted, bools
+#: and strings are not.
+FiniteFloat = Annotated[float, Strict(), Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
 #: A finite number >= 0 (unit quantities, limits, requested usage).
-NonNegativeFloat = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+NonNegativeFloat = Annotated[float, Strict(), Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 #: An add-on quantity: an int >= 1.
 AddonQuantity = Annotated[int, Strict(), Field(ge=1)]
 #: An ISO-3166-1 alpha-2 country code ("US", "DK").

@@ -9,11 +9,12 @@ idempotency key per item, so each item is counted exactly once.
 from stigg_async._usage._items import DimensionValue, EventRecord, UsageRecord
 from stigg_async._usage._options import FullQueuePolicy, UsageErrorCallback, UsagePipelineOptions
 from stigg_async._usage._pipeline import MeasurementsCallback, UsagePipeline, UsageTransport
-from stigg_async._usage._stats import UsageCloseReport, UsageStats
+from stigg_async._usage._stats import FlushReport, UsageCloseReport, UsageStats
 
 __all__ = [
     "DimensionValue",
     "EventRecord",
+    "FlushReport",
     "FullQueuePolicy",
     "MeasurementsCallback",
     "UsageCloseReport",

@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
-from numbers import Real
 from typing import Any, NamedTuple
 
 from stigg_async._errors import StiggValidationError
 from stigg_async._usage._keys import new_key
+from stigg_async._validation import MAX_AMOUNT, check_amount, check_id
 
 __all__ = [
     "DimensionValue",
@@ -29,7 +29,6 @@ __all__ = [
 #: What a dimension value may be (a flat mapping; no nesting).
 DimensionValue = str | int | float | bool
 
-_MAX_ID_LENGTH = 255
 # Ids repeat (a service has few features and a working set of customers), so a
 # string that passed the id checks once is remembered; bounded so it cannot grow
 # without limit on a service with millions of customers.
@@ -151,10 +150,8 @@ def make_usage(  # noqa: PLR0917 - positional: the hot path's cheapest call
     if feature_id.__class__ is not str or feature_id not in _KNOWN_GOOD:
         _check_id(feature_id, "feature_id")
     cls = value.__class__
-    if cls is float:
-        if value - value != 0.0:  # inf - inf and nan - nan are nan
-            raise StiggValidationError("value must be a finite number", field="value")
-    elif cls is not int:
+    # One chained compare covers NaN, infinities and numbers past the API's range.
+    if (cls is not float and cls is not int) or not -MAX_AMOUNT <= value <= MAX_AMOUNT:
         value = _check_number(value)
     if update_behavior == "DELTA":
         update_behavior = "DELTA"  # a str enum member becomes its plain value
@@ -229,21 +226,7 @@ def make_event(  # noqa: PLR0917 - positional: the hot path's cheapest call
 
 
 def _check_id(value: Any, field: str) -> None:
-    if not isinstance(value, str):
-        raise StiggValidationError(
-            f"{field} must be a string, not {type(value).__name__}", field=field
-        )
-    if not value:
-        raise StiggValidationError(f"{field} must not be empty", field=field)
-    if len(value) > _MAX_ID_LENGTH:
-        raise StiggValidationError(
-            f"{field} is longer than {_MAX_ID_LENGTH} characters", field=field
-        )
-    # The same rule as the pydantic input models: visible text, not only spaces.
-    if not value.isprintable() or value.isspace():
-        raise StiggValidationError(
-            f"{field} must be visible text without control characters", field=field
-        )
+    check_id(value, field)  # the SDK's one id rule
     if field != "idempotency_key":
         if len(_KNOWN_GOOD) >= _KNOWN_GOOD_LIMIT:
             _KNOWN_GOOD.clear()
@@ -251,14 +234,10 @@ def _check_id(value: Any, field: str) -> None:
 
 
 def _check_number(value: Any) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise StiggValidationError(
-            f"value must be a number, not {type(value).__name__}", field="value"
-        )
-    number = float(value)
-    if not math.isfinite(number):
-        raise StiggValidationError("value must be a finite number", field="value")
-    return int(value) if isinstance(value, int) else number
+    number = check_amount(value, "value")
+    assert number is not None
+    # int and float subclasses (IntEnum, numpy scalars...) become plain numbers.
+    return int(number) if isinstance(number, int) else float(number)
 
 
 def _check_behavior(update_behavior: Any, value: float) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from stigg_async._errors import StiggConfigurationError, StiggError
+from stigg_async._validation import check_bool, check_count, check_seconds
 
 if TYPE_CHECKING:
     from stigg_async._usage._items import EventRecord, UsageRecord
@@ -57,8 +57,20 @@ class UsagePipelineOptions:
             retries never move usage into another billing period.
         on_error: ``on_error(items, error)``, called with items that will not be
             delivered (permanent API error, given up, or still undelivered at close).
-            Exceptions it raises are logged and ignored.
+            ``error.may_have_landed`` tells which kind: False means definitely not
+            applied; True means the outcome is unknown (sent, answer lost), and
+            re-sending the items with their idempotency keys is safe. One call never
+            mixes the two. Exceptions it raises are logged and ignored.
         drop_log_interval: at most one "queue full" log line per this many seconds.
+        auth_grace_period: seconds buffered items survive an API key rejection (HTTP
+            401/403), counted from the first rejection of an outage, so a key fixed
+            within it loses nothing (``None``: until closed). Meanwhile batches are
+            retried every ``auth_retry_interval`` seconds and ``usage_stats
+            .delivery_problem`` says why; past it they fail (``on_error``, ``failed``).
+        auth_retry_interval: seconds between attempts while the key is rejected.
+
+    Raises:
+        StiggConfigurationError: a field is out of range or of the wrong type.
 
     Example:
         >>> opts = UsagePipelineOptions(usage_batch_size=250, full_queue_policy="drop")
@@ -81,6 +93,8 @@ class UsagePipelineOptions:
     stamp_time: bool = True
     on_error: UsageErrorCallback | None = None
     drop_log_interval: float = 60.0
+    auth_grace_period: float | None = 600.0
+    auth_retry_interval: float = 30.0
 
     def __post_init__(self) -> None:
         for name in (
@@ -89,36 +103,30 @@ class UsagePipelineOptions:
             "event_batch_size",
             "max_concurrent_requests",
         ):
-            _positive_int(name, getattr(self, name))
+            check_count(getattr(self, name), name)
         if self.max_attempts is not None:
-            _positive_int("max_attempts", self.max_attempts)
+            check_count(self.max_attempts, "max_attempts")
         if self.full_queue_policy not in ("wait", "drop"):
             raise StiggConfigurationError("full_queue_policy must be 'wait' or 'drop'")
-        _seconds("flush_interval", self.flush_interval, allow_none=False)
-        _seconds("close_timeout", self.close_timeout, allow_none=False, allow_zero=True)
-        _seconds("drop_log_interval", self.drop_log_interval, allow_none=False, allow_zero=True)
-        _seconds("enqueue_timeout", self.enqueue_timeout, allow_none=True, allow_zero=True)
-        _seconds("request_timeout", self.request_timeout, allow_none=True)
-        _seconds("max_item_age", self.max_item_age, allow_none=True)
+        _seconds(self, "flush_interval")
+        _seconds(self, "close_timeout", allow_zero=True)
+        _seconds(self, "drop_log_interval", allow_zero=True)
+        _seconds(self, "enqueue_timeout", allow_zero=True, optional=True)
+        _seconds(self, "request_timeout", optional=True)
+        _seconds(self, "max_item_age", optional=True)
+        _seconds(self, "auth_grace_period", allow_zero=True, optional=True)
+        _seconds(self, "auth_retry_interval")
+        check_bool(self.bisect_on_error, "bisect_on_error")
+        check_bool(self.stamp_time, "stamp_time")
         if self.on_error is not None and not callable(self.on_error):
             raise StiggConfigurationError("on_error must be callable")
 
 
-def _positive_int(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise StiggConfigurationError(f"{name} must be a positive integer")
-
-
-def _seconds(name: str, value: object, *, allow_none: bool, allow_zero: bool = False) -> None:
-    if value is None and allow_none:
+def _seconds(
+    opts: UsagePipelineOptions, name: str, *, allow_zero: bool = False, optional: bool = False
+) -> None:
+    value = getattr(opts, name)
+    if value is None and optional:
         return
-    ok = (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and (value >= 0 if allow_zero else value > 0)
-    )
-    if not ok:
-        kind = "a non-negative" if allow_zero else "a positive"
-        none = " or None" if allow_none else ""
-        raise StiggConfigurationError(f"{name} must be {kind} number of seconds{none}")
+    seconds = check_seconds(value, name, allow_zero=allow_zero, optional=optional)
+    object.__setattr__(opts, name, seconds)

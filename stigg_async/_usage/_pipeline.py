@@ -9,6 +9,7 @@ the client is open; anything that will not be delivered goes to ``on_error``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -25,12 +26,13 @@ from stigg_async._errors import (
     StiggResponseError,
 )
 from stigg_async._operations import Operation, operation
-from stigg_async._retry import RetryPolicy, is_transient, retry_delay
+from stigg_async._retry import UNLIMITED_RETRIES, RetryPolicy, is_transient, run_with_retries
 from stigg_async._usage._items import EventRecord, UsageRecord, make_event, make_usage
 from stigg_async._usage._observer import UsageObserver, UsageOutcome
 from stigg_async._usage._options import UsagePipelineOptions
-from stigg_async._usage._queue import Batch, Lane, Signal
-from stigg_async._usage._stats import UsageCloseReport, UsageStats
+from stigg_async._usage._queue import Batch, Lane, Signal, Tally
+from stigg_async._usage._stats import FlushReport, UsageCloseReport, UsageStats
+from stigg_async._validation import check_timeout
 
 __all__ = ["MeasurementsCallback", "UsagePipeline", "UsageTransport"]
 
@@ -52,6 +54,21 @@ class UsageTransport(Protocol):
         *,
         timeout: float | None = None,
     ) -> dict[str, Any]: ...
+
+
+def _matching(records: Sequence[Any], measurements: Any) -> list[Mapping[str, Any] | None] | None:
+    """The answer of each record in a ``reportUsageBulk`` result (same order), if it fits."""
+    if not isinstance(measurements, list) or len(measurements) != len(records):
+        return None
+    out: list[Mapping[str, Any] | None] = []
+    for record, answer in zip(records, measurements, strict=True):
+        fits = (
+            isinstance(answer, Mapping)
+            and answer.get("customerId") == record.customer_id
+            and answer.get("featureId") == record.feature_id
+        )
+        out.append(answer if fits else None)
+    return out
 
 
 def _bisectable(exc: StiggError) -> bool:
@@ -91,15 +108,22 @@ class UsagePipeline:
         clock: Clock,
         options: UsagePipelineOptions | None = None,
         on_measurements: MeasurementsCallback | None = None,
+        observer: UsageObserver | None = None,
     ) -> None:
         self._transport = transport
-        self._policy = retry_policy
         self._clock = clock
         self._mono = clock.monotonic
         self._opts = opts = options or UsagePipelineOptions()
+        # The client's backoff shape, with the pipeline's own limits: no overall
+        # deadline, and attempts capped only by max_attempts (items wait while open).
+        attempts = opts.max_attempts
+        self._policy = dataclasses.replace(
+            retry_policy,
+            max_retries=UNLIMITED_RETRIES if attempts is None else attempts - 1,
+            deadline=None,
+        )
         self._on_measurements = on_measurements
-        #: Told about every usage item accepted and how it ended (the entitlement store).
-        self.observer: UsageObserver | None = None
+        self._observer = observer
         self._usage: Lane[UsageRecord] = Lane(
             "usage",
             operation("ReportUsageBulk"),
@@ -121,6 +145,7 @@ class UsagePipeline:
         self._sent = 0
         self._retried = 0
         self._failed = 0
+        self._unknown = 0  # items that may have landed
         self._dropped = 0
         self._batches = 0
         self._requests = 0
@@ -132,8 +157,15 @@ class UsagePipeline:
         self._progress = Signal()  # a batch was resolved
         self._flusher: asyncio.Task[None] | None = None
         self._closing = False
-        self._report: UsageCloseReport | None = None
-        self._close_lock: asyncio.Lock | None = None
+        self._abandoned = False  # a cancelled aclose(): stop waiting for delivery
+        self._close_task: asyncio.Task[UsageCloseReport] | None = None
+        self._tallies: list[tuple[Lane[Any], Tally]] = []
+        self._auth_since: float | None = None  # first key rejection of an outage
+        self._auth_status = 0
+
+    def set_observer(self, observer: UsageObserver | None) -> None:
+        """Tell ``observer`` about every calculated-usage item accepted from now on."""
+        self._observer = observer
 
     # -- enqueue (the hot path) -----------------------------------------------------
 
@@ -166,15 +198,20 @@ class UsagePipeline:
             created_at,
             self._mono(),
         )
-        if self._closing:
-            raise StiggClientStateError("usage cannot be tracked after the client is closed")
-        return self._offer(self._usage, record)
+        return self.track_usage_record(record)
 
     def track_usage_record(self, record: UsageRecord) -> bool:
-        """Queue a usage record built (and validated) by the caller; False when full."""
+        """Queue a usage record built (and validated) by ``make_usage``; False when full.
+
+        Raises:
+            StiggClientStateError: the pipeline is closed.
+        """
         if self._closing:
             raise StiggClientStateError("usage cannot be tracked after the client is closed")
-        return self._offer(self._usage, record)
+        accepted = self._offer(self._usage, record)
+        if accepted and self._observer is not None:
+            self._accepted(record)
+        return accepted
 
     def track_event(
         self,
@@ -229,7 +266,10 @@ class UsagePipeline:
             created_at,
             self._mono(),
         )
-        return await self._offer_waiting(self._usage, record)
+        accepted = await self._offer_waiting(self._usage, record)
+        if accepted and self._observer is not None:
+            self._accepted(record)
+        return accepted
 
     async def enqueue_event(
         self,
@@ -262,9 +302,6 @@ class UsagePipeline:
         lane.appended += 1
         self._queued += 1
         self._enqueued += 1
-        observer = self.observer
-        if observer is not None and lane is self._usage:
-            observer.usage_accepted(record)  # type: ignore[arg-type]
         size = len(queue)
         # Wake the flusher when a lane stops being empty (to time its partial batch)
         # and when it holds a full batch; not on every item.
@@ -328,6 +365,20 @@ class UsagePipeline:
             pending=self._queued + self._in_flight,
             batches=self._batches,
             requests=self._requests,
+            may_have_landed=self._unknown,
+            delivery_problem=self._delivery_problem(),
+        )
+
+    def _delivery_problem(self) -> str | None:
+        since = self._auth_since
+        if since is None:
+            return None
+        grace = self._opts.auth_grace_period
+        limit = "until the client closes" if grace is None else f"for up to {grace:g}s"
+        return (
+            f"the API key was rejected (HTTP {self._auth_status}) for "
+            f"{self._mono() - since:.0f}s; buffered usage is kept and retried every "
+            f"{self._opts.auth_retry_interval:g}s {limit}. Check STIGG_SERVER_API_KEY."
         )
 
     @property
@@ -342,57 +393,93 @@ class UsagePipeline:
         loop = asyncio.get_running_loop()
         self._flusher = loop.create_task(self._run(), name="stigg_async usage flusher")
 
-    async def flush(self, timeout: float | None = None) -> bool:
+    async def flush(self, timeout: float | None = None) -> FlushReport:
         """Send everything tracked before the call, now, without waiting for full batches.
 
-        Returns True when each of those items was delivered or definitively failed
-        (handed to ``on_error``) within ``timeout`` seconds (``None``: no limit).
+        Waits up to ``timeout`` seconds (``None``: no limit) and reports what happened
+        to those items: delivered, failed, may have landed, or still pending.
+
+        Raises:
+            StiggValidationError: ``timeout`` is not ``None`` or a finite number >= 0
+                (checked before anything is done).
         """
+        timeout = check_timeout(timeout)
         if self._flusher is None and not self._closing:
             self.start()
-        targets: list[tuple[Lane[Any], int]] = [
-            (self._usage, self._usage.appended),
-            (self._events, self._events.appended),
+        targets: list[tuple[Lane[Any], Tally]] = [
+            (self._usage, Tally(self._usage.appended)),
+            (self._events, Tally(self._events.appended)),
         ]
-        for lane, target in targets:
-            lane.flush_target = max(lane.flush_target, target)
-        self._kick()
-        deadline = None if timeout is None else self._mono() + timeout
-        while not all(lane.done_upto(target) for lane, target in targets):
-            if self._flusher is None or self._flusher.done():
-                return False  # closed: nothing will make progress any more
-            remaining = None if deadline is None else deadline - self._mono()
-            if remaining is not None and remaining <= 0:
-                return False
-            await self._wait(self._progress.wait(), remaining)
-        return True
+        for lane, tally in targets:
+            lane.flush_target = max(lane.flush_target, tally.target)
+        self._tallies.extend(targets)
+        try:
+            self._kick()
+            deadline = None if timeout is None else self._mono() + timeout
+            while not all(lane.done_upto(tally.target) for lane, tally in targets):
+                if self._flusher is None or self._flusher.done() or self._abandoned:
+                    break  # closed: nothing will make progress any more
+                remaining = None if deadline is None else deadline - self._mono()
+                if remaining is not None and remaining <= 0:
+                    break
+                await self._wait(self._progress.wait(), remaining)
+        finally:
+            for entry in targets:
+                self._tallies.remove(entry)
+        return FlushReport(
+            delivered=sum(t.delivered for _, t in targets),
+            failed=sum(t.failed for _, t in targets),
+            may_have_landed=sum(t.unknown for _, t in targets),
+            pending=sum(lane.unresolved_below(t.target) for lane, t in targets),
+        )
 
     async def aclose(self, timeout: float | None = None) -> UsageCloseReport:
         """Deliver what is queued within ``timeout`` seconds, then stop; idempotent.
 
         ``timeout=None`` uses ``options.close_timeout``. Items still undelivered at
-        the deadline go to ``on_error`` and are listed in the returned report; when
-        it returns, no task of the pipeline is left running.
+        the deadline go to ``on_error`` and are counted in the returned report; when
+        it returns, no task of the pipeline is left running. Later calls return the
+        same report.
+
+        Cancelling it is safe: delivery is abandoned at once (in-flight items are
+        reported as may-have-landed, queued ones as failed), the pipeline's tasks are
+        stopped and awaited, and the report is kept for the next call.
         """
-        if self._close_lock is None:
-            self._close_lock = asyncio.Lock()
-        async with self._close_lock:
-            if self._report is None:
-                self._report = await self._close(
-                    self._opts.close_timeout if timeout is None else timeout
-                )
-        return self._report
+        timeout = check_timeout(timeout)
+        if self._close_task is None:
+            self._closing = True
+            self._room.notify()  # waiting enqueuers raise instead of waiting on
+            limit = self._opts.close_timeout if timeout is None else timeout
+            self._close_task = asyncio.get_running_loop().create_task(
+                self._close(limit), name="stigg_async usage close"
+            )
+        task = self._close_task
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.done():
+                self.abandon()
+                # Bounded: once abandoned, closing only cancels tasks and counts.
+                await asyncio.wait((task,))
+            raise
+
+    def abandon(self) -> None:
+        """Stop waiting for delivery: a running ``aclose()`` wraps up at once."""
+        self._abandoned = True
+        self._progress.notify()
 
     async def _close(self, timeout: float) -> UsageCloseReport:
-        self._closing = True
-        self._room.notify()  # waiting enqueuers raise instead of waiting on
-        flushed = True
-        if self._queued + self._in_flight:
+        tallies: list[tuple[Lane[Any], Tally]] = [
+            (self._usage, Tally(self._usage.appended)),
+            (self._events, Tally(self._events.appended)),
+        ]
+        self._tallies.extend(tallies)
+        if self._queued + self._in_flight and not self._abandoned:
             if self._flusher is None:
                 self._flusher = asyncio.get_running_loop().create_task(
                     self._run(), name="stigg_async usage flusher"
                 )
-            flushed = await self.flush(timeout)
+            await self.flush(timeout)
         # Stop: the flusher and whatever is still being sent or retried.
         usage_batches = [*self._usage.inflight]
         event_batches = [*self._events.inflight]
@@ -407,48 +494,82 @@ class UsagePipeline:
         self._progress.notify()
         usage = self._collect_undelivered(self._usage, usage_batches)
         events = self._collect_undelivered(self._events, event_batches)
-        if usage or events:
-            flushed = False
+        for entry in tallies:
+            self._tallies.remove(entry)
+        undelivered_usage = [*usage[0], *usage[1]]
+        undelivered_events = [*events[0], *events[1]]
+        if undelivered_usage or undelivered_events:
             logger.error(
-                "stigg_async: closed with %d usage item(s) and %d event(s) undelivered; "
-                "they were passed to on_error with their idempotency keys",
-                len(usage),
-                len(events),
+                "stigg_async: closed with %d usage item(s) and %d event(s) undelivered "
+                "(%d of them may have landed); they were passed to on_error with their "
+                "idempotency keys",
+                len(undelivered_usage),
+                len(undelivered_events),
+                len(usage[0]) + len(events[0]),
             )
-            error = StiggClientStateError(
-                "not delivered before the client closed (an item that was in flight may "
-                "have landed; re-sending it with its idempotency key is safe)"
-            )
-            if usage:
-                # In flight at close: may have landed; counted until a refresh shows it.
-                self._settle(self._usage, usage, UsageOutcome.UNKNOWN)
-                self._fail(self._usage, usage, error, counted=False)
-            if events:
-                self._fail(self._events, events, error, counted=False)
         return UsageCloseReport(
-            flushed=flushed,
-            undelivered_usage=tuple(usage),
-            undelivered_events=tuple(events),
+            delivered=sum(t.delivered for _, t in tallies),
+            failed=sum(t.failed for _, t in tallies),
+            may_have_landed=sum(t.unknown for _, t in tallies),
+            pending=0,
+            undelivered_usage=tuple(undelivered_usage),
+            undelivered_events=tuple(undelivered_events),
             stats=self.stats,
         )
 
-    def _collect_undelivered(self, lane: Lane[R], batches: Sequence[Batch[R]]) -> list[R]:
-        """Take every unresolved record of ``lane`` out of the pipeline, oldest first."""
-        records: list[R] = []
+    def _collect_undelivered(
+        self, lane: Lane[R], batches: Sequence[Batch[R]]
+    ) -> tuple[list[R], list[R]]:
+        """Settle every unresolved record of ``lane``: (may have landed, never sent)."""
+        unknown: list[R] = []
+        failed: list[R] = []
         for batch in sorted(batches, key=lambda b: b.lo):
-            records.extend(batch.unresolved)
+            landed = batch.landed or batch.sending
+            records = batch.unresolved
+            self._settle(
+                lane,
+                batch,
+                len(batch.records),
+                UsageOutcome.UNKNOWN if landed else UsageOutcome.FAILED,
+            )
+            (unknown if landed else failed).extend(records)
         lane.inflight.clear()
-        if lane.held is not None:
-            records.extend(lane.held.records)
-            lane.held = None
         lane.set_inflight = False
-        in_flight = len(records)
-        records.extend(lane.queue)
-        self._queued -= len(lane.queue)
-        self._in_flight -= in_flight
-        lane.queue.clear()
-        self._failed += len(records)
-        return records
+        if lane.held is not None:
+            held, lane.held = lane.held, None
+            failed.extend(held.unresolved)
+            self._settle(lane, held, len(held.records), UsageOutcome.FAILED)
+        if lane.queue:
+            queued = list(lane.queue)
+            batch = Batch(queued, lane.head(), False)
+            lane.queue.clear()
+            self._queued -= len(queued)
+            self._in_flight += len(queued)  # _settle takes them out of "in flight"
+            self._settle(lane, batch, len(queued), UsageOutcome.FAILED)
+            failed.extend(queued)
+        if unknown:
+            self._fail(
+                lane,
+                unknown,
+                StiggClientStateError(
+                    "not delivered before the client closed; the request was sent and "
+                    "its answer lost, so these may have landed: re-sending them with "
+                    "their idempotency keys is safe",
+                    may_have_landed=True,
+                ),
+                log=False,
+            )
+        if failed:
+            self._fail(
+                lane,
+                failed,
+                StiggClientStateError(
+                    "not delivered before the client closed (never sent); re-send them "
+                    "with their idempotency keys"
+                ),
+                log=False,
+            )
+        return unknown, failed
 
     # -- the flusher ----------------------------------------------------------------------
 
@@ -528,11 +649,11 @@ class UsagePipeline:
             raise  # aclose() accounts for what this batch left unresolved
         except Exception as exc:  # a bug or a foreign transport: never lose the items
             logger.exception("stigg_async: unexpected error sending a %s batch", lane.name)
-            error = StiggResponseError(f"unexpected {type(exc).__name__} while sending")
-            unresolved = batch.unresolved
-            self._resolve(batch, len(batch.records))
-            self._settle(lane, unresolved, UsageOutcome.UNKNOWN)
-            self._fail(lane, unresolved, error)
+            # Whatever broke may have broken after the request left: say so.
+            error = StiggResponseError(
+                f"unexpected {type(exc).__name__} while sending", may_have_landed=True
+            )
+            self._settle(lane, batch, len(batch.records), UsageOutcome.UNKNOWN, error)
         finally:
             if batch in lane.inflight:
                 lane.inflight.discard(batch)
@@ -552,99 +673,174 @@ class UsagePipeline:
             for r in records
         ]
         variables = {lane.var_name: {lane.list_field: payload}}
-        attempt = 0
-        while True:
+        attempts = 0
+
+        async def attempt() -> dict[str, Any]:
+            nonlocal attempts
+            if attempts:
+                self._retried += len(records)
+            attempts += 1
             self._requests += 1
+            batch.sending = True
             try:
-                data = await self._transport.execute(
+                return await self._transport.execute(
                     lane.op, variables, timeout=self._opts.request_timeout
                 )
-            except StiggError as exc:
-                if is_transient(exc):
-                    attempt += 1
-                    reason = self._give_up_reason(records, attempt)
-                    if reason is None:
-                        self._retried += len(records)
-                        delay = retry_delay(self._policy, attempt, self._clock.random(), exc)
-                        logger.info(
-                            "stigg_async: %s batch of %d failed (%s); retry %d in %.2fs",
-                            lane.name,
-                            len(records),
-                            exc,
-                            attempt,
-                            delay,
-                        )
-                        await self._clock.sleep(delay)
-                        continue
-                    logger.warning(
-                        "stigg_async: giving up on %d %s item(s) %s: %s",
-                        len(records),
-                        lane.name,
-                        reason,
-                        exc,
-                    )
-                elif self._opts.bisect_on_error and hi - lo > 1 and _bisectable(exc):
-                    # One bad item refuses the whole batch: send the halves apart so
-                    # the good items still land (their keys make re-sending safe).
-                    mid = (lo + hi) // 2
-                    await self._send(lane, batch, lo, mid)
-                    await self._send(lane, batch, mid, hi)
-                    return
-                exc.retries = attempt
-                self._resolve(batch, hi)
-                outcome = UsageOutcome.UNKNOWN if is_transient(exc) else UsageOutcome.FAILED
-                self._settle(lane, records, outcome)
-                self._fail(lane, records, exc)
-                return
-            self._resolve(batch, hi)
-            self._sent += len(records)
-            if lane is self._usage:
-                answers = data.get(lane.op.root_field)
-                self._settle(lane, records, UsageOutcome.DELIVERED, answers)
-                await self._deliver_measurements(answers)
-            return
+            except asyncio.CancelledError:
+                batch.landed = True  # cancelled on the wire: the request may have run
+                raise
+            finally:
+                batch.sending = False
 
-    def _settle(
-        self, lane: Lane[R], records: Sequence[R], outcome: UsageOutcome, answers: Any = None
-    ) -> None:
-        """Tell the observer how usage items ended (each item exactly once)."""
-        observer = self.observer
-        if observer is None or lane is not self._usage:
-            return
-        by_index = answers if isinstance(answers, list) and len(answers) == len(records) else None
-        for index, record in enumerate(records):
-            answer = by_index[index] if by_index is not None else None
-            try:
-                observer.usage_settled(
-                    record,  # type: ignore[arg-type]
-                    outcome,
-                    answer if isinstance(answer, Mapping) else None,
+        def failed(exc: StiggError) -> None:
+            if exc.may_have_landed:
+                batch.landed = True
+            if isinstance(exc, StiggAuthenticationError):
+                self._auth_status = exc.status
+                if self._auth_since is None:
+                    self._auth_since = self._mono()
+                    logger.error("stigg_async: %s", self._delivery_problem())
+
+        def give_up(exc: StiggError, attempt_number: int) -> bool:
+            reason = self._give_up_reason(records, exc)
+            if reason is not None:
+                logger.warning(
+                    "stigg_async: giving up on %d %s item(s) after %d attempt(s), %s: %s",
+                    len(records),
+                    lane.name,
+                    attempt_number,
+                    reason,
+                    exc,
                 )
-            except Exception:  # the cache must never break delivery
-                logger.exception("the usage observer raised; ignored")
+            return reason is not None
 
-    def _give_up_reason(self, records: Sequence[R], attempt: int) -> str | None:
-        max_attempts = self._opts.max_attempts
-        if max_attempts is not None and attempt >= max_attempts:
-            return f"after {attempt} attempts"
+        try:
+            data = await run_with_retries(
+                attempt,
+                policy=self._policy,
+                clock=self._clock,
+                operation=lane.op.name,
+                on_failure=failed,
+                retry_if=self._retryable,
+                give_up=give_up,
+                min_wait=self._min_wait,
+                log_level=logging.INFO,
+            )
+        except StiggError as exc:
+            if (
+                not self._retryable(exc)
+                and self._opts.bisect_on_error
+                and hi - lo > 1
+                and _bisectable(exc)
+            ):
+                # One bad item refuses the whole batch: send the halves apart so
+                # the good items still land (their keys make re-sending safe).
+                mid = (lo + hi) // 2
+                await self._send(lane, batch, lo, mid)
+                await self._send(lane, batch, mid, hi)
+                return
+            unknown = batch.landed or exc.may_have_landed
+            if unknown:
+                exc.may_have_landed = True
+            outcome = UsageOutcome.UNKNOWN if unknown else UsageOutcome.FAILED
+            self._settle(lane, batch, hi, outcome, exc)
+            return
+        if self._auth_since is not None:
+            logger.warning("stigg_async: the API key is accepted again; delivering usage")
+            self._auth_since = None
+        measurements = data.get(lane.op.root_field) if isinstance(data, dict) else None
+        self._settle(lane, batch, hi, UsageOutcome.DELIVERED, measurements=measurements)
+        if lane is self._usage:
+            await self._deliver_measurements(measurements)
+
+    def _retryable(self, exc: StiggError) -> bool:
+        if is_transient(exc):
+            return True
+        # A rejected key is often fixed within minutes (a rotated secret, a deploy):
+        # buffered usage waits for it, for a bounded time.
+        return isinstance(exc, StiggAuthenticationError) and self._auth_grace_left()
+
+    def _auth_grace_left(self) -> bool:
+        grace = self._opts.auth_grace_period
+        since = self._auth_since
+        return grace is None or since is None or self._mono() - since < grace
+
+    def _min_wait(self, exc: StiggError) -> float:
+        if isinstance(exc, StiggAuthenticationError):
+            return self._opts.auth_retry_interval
+        return 0.0
+
+    def _give_up_reason(self, records: Sequence[R], exc: StiggError) -> str | None:
+        if isinstance(exc, StiggAuthenticationError) and not self._auth_grace_left():
+            return (
+                f"the API key was rejected for auth_grace_period={self._opts.auth_grace_period:g}s"
+            )
         max_age = self._opts.max_item_age
         if max_age is not None and self._mono() - records[0][-1] >= max_age:
-            return f"older than max_item_age={max_age}s"
+            return f"older than max_item_age={max_age:g}s"
         return None
 
-    def _resolve(self, batch: Batch[Any], upto: int) -> None:
-        self._in_flight -= upto - batch.resolved
+    def _settle(
+        self,
+        lane: Lane[R],
+        batch: Batch[R],
+        upto: int,
+        outcome: UsageOutcome,
+        error: StiggError | None = None,
+        *,
+        measurements: Any = None,
+    ) -> None:
+        """Resolve ``batch.records[batch.resolved:upto]`` with ``outcome``: count, tell."""
+        start = batch.resolved
+        records = batch.records[start:upto]
+        if not records:
+            return
+        self._in_flight -= len(records)
         batch.resolved = upto
+        n = len(records)
+        if outcome is UsageOutcome.DELIVERED:
+            self._sent += n
+        elif outcome is UsageOutcome.FAILED:
+            self._failed += n
+        else:
+            self._unknown += n
+        if self._tallies:
+            seq = batch.lo + start
+            for tally_lane, tally in self._tallies:
+                if tally_lane is lane:
+                    tally.count(seq, seq + n, outcome.value)
+        if lane is self._usage and self._observer is not None:
+            self._settled(records, outcome, measurements)
+        if error is not None:
+            self._fail(lane, records, error)
+
+    def _accepted(self, record: UsageRecord) -> None:
+        observer = self._observer
+        if observer is None:
+            return
+        try:
+            observer.usage_accepted(record)
+        except Exception:  # the observer must never break tracking
+            logger.exception("stigg_async: the usage observer raised; ignored")
+
+    def _settled(self, records: Sequence[Any], outcome: UsageOutcome, measurements: Any) -> None:
+        observer = self._observer
+        if observer is None:
+            return
+        answers = _matching(records, measurements) if outcome is UsageOutcome.DELIVERED else None
+        for index, record in enumerate(records):
+            try:
+                observer.usage_settled(record, outcome, answers[index] if answers else None)
+            except Exception:  # the observer must never break delivery
+                logger.exception("stigg_async: the usage observer raised; ignored")
 
     def _fail(
-        self, lane: Lane[R], records: Sequence[R], error: StiggError, *, counted: bool = True
+        self, lane: Lane[R], records: Sequence[R], error: StiggError, *, log: bool = True
     ) -> None:
-        if counted:
-            self._failed += len(records)
+        if log:
             # Undelivered usage is lost billing: an error, not a warning.
-            logger.error(
-                "stigg_async: %d %s item(s) not delivered: %s", len(records), lane.name, error
-            )
+            kind = "may have landed" if error.may_have_landed else "not delivered"
+            logger.error("stigg_async: %d %s item(s) %s: %s", len(records), lane.name, kind, error)
         callback = self._opts.on_error
         if callback is None:
             return

@@ -11,7 +11,7 @@ from graphql import OperationDefinitionNode
 
 from stigg_async._operations import Operation
 
-__all__ = ["Batch", "Lane", "Signal", "variable_name"]
+__all__ = ["Batch", "Lane", "Signal", "Tally", "variable_name"]
 
 R = TypeVar("R")
 
@@ -47,7 +47,7 @@ class Batch(Generic[R]):
     in order, so the resolved ones are always a prefix of ``records``.
     """
 
-    __slots__ = ("has_set", "lo", "records", "resolved", "task")
+    __slots__ = ("has_set", "landed", "lo", "records", "resolved", "sending", "task")
 
     def __init__(self, records: list[R], lo: int, has_set: bool) -> None:
         self.records = records
@@ -55,10 +55,42 @@ class Batch(Generic[R]):
         self.has_set = has_set
         self.resolved = 0
         self.task: asyncio.Task[None] | None = None
+        #: A request of this batch is on the wire now (its outcome is open).
+        self.sending = False
+        #: An attempt's answer was lost after sending: the batch may have landed.
+        self.landed = False
 
     @property
     def unresolved(self) -> list[R]:
         return self.records[self.resolved :]
+
+
+class Tally:
+    """Outcome counts of one lane's records with a sequence number below ``target``.
+
+    A ``flush()`` registers one per lane and reads it when it returns, so its report
+    counts exactly the items tracked before the call.
+    """
+
+    __slots__ = ("delivered", "failed", "target", "unknown")
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.delivered = 0
+        self.failed = 0
+        self.unknown = 0
+
+    def count(self, lo: int, hi: int, outcome: str) -> None:
+        """Count the records ``lo <= seq < hi`` that fall below the target."""
+        n = min(hi, self.target) - lo
+        if n <= 0:
+            return
+        if outcome == "delivered":
+            self.delivered += n
+        elif outcome == "failed":
+            self.failed += n
+        else:
+            self.unknown += n
 
 
 class Lane(Generic[R]):
@@ -108,6 +140,16 @@ class Lane(Generic[R]):
     def take(self, count: int) -> list[R]:
         popleft = self.queue.popleft
         return [popleft() for _ in range(count)]
+
+    def unresolved_below(self, target: int) -> int:
+        """How many records with a sequence number below ``target`` are unresolved."""
+        head = self.head()
+        count = max(0, min(target, self.appended) - head)  # still queued
+        batches = [*self.inflight, *([self.held] if self.held is not None else [])]
+        for batch in batches:
+            start = batch.lo + batch.resolved
+            count += max(0, min(target, batch.lo + len(batch.records)) - start)
+        return count
 
     def done_upto(self, target: int) -> bool:
         """True when every record with a sequence number below ``target`` is resolved."""

@@ -7,8 +7,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from stigg_async._cache import EntitlementResult
+from stigg_async._validation import id_problem
 
-__all__ = ["denial_body", "describe_source", "missing_customer_body", "resolve"]
+__all__ = [
+    "customer_problem_body",
+    "denial_body",
+    "describe_source",
+    "missing_customer_body",
+    "resolve",
+]
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -44,6 +51,25 @@ def missing_customer_body(feature_id: str, where: str) -> dict[str, Any]:
         "error": "customer_id_missing",
         "feature_id": feature_id,
         "detail": f"no customer id found in the request ({where})",
+    }
+
+
+def customer_problem_body(feature_id: str, where: str, customer: object) -> dict[str, Any] | None:
+    """The JSON body of a 400 when ``customer`` is no usable customer id, else ``None``.
+
+    Empty or whitespace-only counts as missing (``customer_id_missing``); anything else
+    the SDK would refuse (too long, control or zero-width characters) is
+    ``customer_id_invalid``. Either way the request gets a 400, never a 500.
+    """
+    if customer is None or (isinstance(customer, str) and (not customer or customer.isspace())):
+        return missing_customer_body(feature_id, where)
+    problem = id_problem(customer)
+    if problem is None:
+        return None
+    return {
+        "error": "customer_id_invalid",
+        "feature_id": feature_id,
+        "detail": f"the customer id ({where}) {problem}",
     }
 
 

@@ -32,9 +32,9 @@ from stigg_async._cache import EntitlementResult
 from stigg_async._client import AsyncStigg
 from stigg_async._errors import StiggError
 from stigg_async.integrations._common import (
+    customer_problem_body,
     denial_body,
     describe_source,
-    missing_customer_body,
     resolve,
 )
 
@@ -219,8 +219,8 @@ def require_entitlement(
         async def guarded(request: web.Request) -> web.StreamResponse:
             stigg = get_stigg(request)
             customer = await _customer_id(customer_id, request)
-            if not customer:
-                body = missing_customer_body(feature_id, describe_source(customer_id))
+            body = customer_problem_body(feature_id, describe_source(customer_id), customer)
+            if body is not None or customer is None:
                 return web.json_response(body, status=400)
             usage = None if requested_usage is None else await resolve(requested_usage, request)
             resource = await resolve(resource_id, request)

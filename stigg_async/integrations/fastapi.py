@@ -19,7 +19,8 @@ Example:
 
 The guard answers ``403`` with ``{"detail": {"error": "entitlement_denied",
 "feature_id": ..., "access_denied_reason": ..., ...}}`` when the check is denied, and
-``400`` (``"customer_id_missing"``) when the request names no customer.
+``400`` (``"customer_id_missing"``) when the request names no customer (or only
+whitespace), ``400`` (``"customer_id_invalid"``) when the id is unusable.
 
 Usage after success is reported by a middleware, :class:`StiggUsageMiddleware`: the
 :func:`track_usage_after` dependency records what to report, and the middleware
@@ -42,9 +43,9 @@ from stigg_async._cache import EntitlementResult
 from stigg_async._client import AsyncStigg
 from stigg_async._errors import StiggError
 from stigg_async.integrations._common import (
+    customer_problem_body,
     denial_body,
     describe_source,
-    missing_customer_body,
     resolve,
 )
 
@@ -201,10 +202,9 @@ async def _customer_id(source: CustomerIdSource, request: Request) -> str | None
 
 async def _required_customer(source: CustomerIdSource, request: Request, feature_id: str) -> str:
     customer = await _customer_id(source, request)
-    if not customer:
-        raise HTTPException(
-            status_code=400, detail=missing_customer_body(feature_id, describe_source(source))
-        )
+    body = customer_problem_body(feature_id, describe_source(source), customer)
+    if body is not None or customer is None:
+        raise HTTPException(status_code=400, detail=body)
     return customer
 
 

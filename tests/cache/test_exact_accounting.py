@@ -145,7 +145,8 @@ async def test_awaited_report_usage_counts_while_in_flight(
     stigg_emulator.faults.add(Fault.latency(5), operation="ReportUsage", times=1)
     sleepers = stigg_emulator_clock.pending_sleepers
     task = asyncio.create_task(slow_report())
-    while stigg_emulator_clock.pending_sleepers <= sleepers:  # the emulator holds it
+    # The emulator holds the request on its fake clock; no event to wait on.
+    while stigg_emulator_clock.pending_sleepers <= sleepers:  # noqa: ASYNC110
         await asyncio.sleep(0.001)
     during = await stigg.get_entitlement(customer, CAMPAIGNS, requested_usage=2)
     seen.append(during.pending_usage)

@@ -86,8 +86,9 @@ async def test_usage_reporting(env: dict[str, str], emulator: Emulator) -> None:
     """Tracked usage and events are flushed and the server's totals match what was tracked."""
     lines = await run_example("usage_reporting.py", env)
     customer = line(lines, r"^customer (customer-\w+) on plan-revvenu-basic$").group(1)
-    assert "flushed: True" in lines
-    assert "stats: enqueued=8 sent=8 failed=0 dropped=0 pending=0" in lines
+    assert "flush: delivered=8 failed=0 may_have_landed=0 pending=0" in lines
+    assert "delivered all: True" in lines
+    assert "stats: enqueued=8 sent=8 failed=0 may_have_landed=0 dropped=0 pending=0" in lines
     assert "feature-02-campaigns: tracked 3, server 3 -> match" in lines
     assert "feature-01-templates: tracked 2, server 2 -> match" in lines
     assert "feature-07-active-users: tracked 2, server 2 -> match" in lines

@@ -140,7 +140,7 @@ async def test_usage_is_tracked_only_after_success(
     app = build_app(client_kwargs)
     async with serve(app) as http:
         await http.post(f"/customers/customer-basic/campaigns?outcome={outcome}")
-        assert await app[STIGG_KEY].flush(timeout=10)
+        assert (await app[STIGG_KEY].flush(timeout=10)).delivered_all
     assert emulator.state.usage_total("customer-basic", CAMPAIGNS) == expected
 
 
@@ -161,3 +161,21 @@ async def test_get_stigg_without_setup_says_what_to_do() -> None:
         await http.get("/")
     assert captured
     assert "setup_stigg" in captured[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("   ", "customer_id_missing"),
+        ("\t", "customer_id_missing"),
+        ("x" * 300, "customer_id_invalid"),
+    ],
+)
+async def test_blank_or_invalid_customer_id_answers_400_not_500(
+    client_kwargs: dict[str, Any], value: str, error: str
+) -> None:
+    """A whitespace-only or unusable customer id gets the documented 400, never a 500."""
+    async with serve(build_app(client_kwargs)) as http:
+        response = await http.get("/header-guarded", headers={"X-Customer-Id": value})
+        assert response.status == 400
+        assert (await response.json())["error"] == error

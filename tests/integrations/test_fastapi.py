@@ -269,7 +269,7 @@ async def test_usage_is_tracked_only_after_a_successful_response(
     async with serve(app) as http:
         response = await http.post(f"/customers/customer-basic/campaigns?outcome={outcome}")
         assert (response.status_code < 400) == (outcome in ("ok", "three", "cancel"))
-        assert await app_stigg(app).flush(timeout=10)
+        assert (await app_stigg(app).flush(timeout=10)).delivered_all
     assert emulator.state.usage_total("customer-basic", CAMPAIGNS) == expected
 
 
@@ -298,3 +298,21 @@ def test_client_and_kwargs_are_exclusive() -> None:
     """Passing both a client and client options is a mistake caught at once."""
     with pytest.raises(TypeError):
         stigg_lifespan(client=AsyncStigg(api_key="k"), timeout=3)
+
+
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        ("   ", "customer_id_missing"),
+        ("\t", "customer_id_missing"),
+        ("x" * 300, "customer_id_invalid"),
+    ],
+)
+async def test_blank_or_invalid_customer_id_answers_400_not_500(
+    client_kwargs: dict[str, Any], value: str, error: str
+) -> None:
+    """A whitespace-only or unusable customer id gets the documented 400, never a 500."""
+    async with serve(build_app(client_kwargs)) as http:
+        response = await http.get("/header-guarded", headers={"X-Customer-Id": value})
+    assert response.status_code == 400
+    assert response.json()["detail"]["error"] == error

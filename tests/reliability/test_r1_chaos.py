@@ -58,7 +58,9 @@ async def test_r1_usage_and_events_survive_chaos_exactly_once(full: bool, ledger
 
         flush = asyncio.ensure_future(stigg.flush())
         await drive(clock, flush.done)
-        assert flush.result() is True
+        flushed = flush.result()
+        assert flushed.delivered_all
+        assert flushed.delivered == n_usage + n_events
         close = asyncio.ensure_future(stigg.aclose())
         await drive(clock, close.done)
         report = close.result()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import math
 from collections.abc import AsyncIterator, Callable
@@ -10,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from stigg_async import AsyncStigg
+from stigg_async import (
+    AsyncStigg,
+    EntitlementCacheOptions,
+    Fallback,
+    RetryPolicy,
+    StiggConfigurationError,
+    UsagePipelineOptions,
+)
 from stigg_async._cache import CacheState
 from stigg_async._clock import FakeClock
 from stigg_async._errors import StiggError, StiggValidationError
@@ -40,6 +48,15 @@ CASES: list[tuple[str, Case]] = [
     ("get_entitlement/str usage", lambda s: s.get_entitlement(C, F, requested_usage="1")),
     ("get_entitlement/bool usage", lambda s: s.get_entitlement(C, F, requested_usage=True)),
     ("get_entitlement/empty resource", lambda s: s.get_entitlement(C, F, resource_id="")),
+    ("consume/empty customer", lambda s: s.consume("", F)),
+    ("consume/None feature", lambda s: s.consume(C, None)),
+    ("consume/zero amount", lambda s: s.consume(C, F, 0)),
+    ("consume/negative amount", lambda s: s.consume(C, F, -1)),
+    ("consume/NaN amount", lambda s: s.consume(C, F, math.nan)),
+    ("consume/huge amount", lambda s: s.consume(C, F, 10**400)),
+    ("consume/bool amount", lambda s: s.consume(C, F, True)),
+    ("consume/str amount", lambda s: s.consume(C, F, "1")),
+    ("consume/blank resource", lambda s: s.consume(C, F, resource_id=" ")),
     ("peek_entitlement/empty customer", lambda s: s.peek_entitlement("", F)),
     ("peek_entitlement/NaN usage", lambda s: s.peek_entitlement(C, F, requested_usage=math.nan)),
     ("get_entitlements/None customer", lambda s: s.get_entitlements(None)),
@@ -172,6 +189,164 @@ CASES: list[tuple[str, Case]] = [
 ]
 
 
+# -- issue 11: one id rule, amounts in range, timeouts, options, for every method ------
+
+#: Ids every method must refuse (the same rule everywhere).
+BAD_IDS: list[tuple[str, Any]] = [
+    ("NUL", "cust\x00omer"),
+    ("lone surrogate", "cust\ud800omer"),
+    ("zero-width space", "cust\u200bomer"),
+    ("1 MB", HUGE),
+    ("whitespace", " \t "),
+    ("newline", "customer\n"),
+]
+
+#: Methods taking an id, as (name, call with that id in the id position).
+ID_METHODS: list[tuple[str, Callable[[AsyncStigg, Any], Any]]] = [
+    ("get_entitlement(customer)", lambda s, v: s.get_entitlement(v, F)),
+    ("get_entitlement(feature)", lambda s, v: s.get_entitlement(C, v)),
+    ("get_entitlement(resource)", lambda s, v: s.get_entitlement(C, F, resource_id=v)),
+    ("peek_entitlement(customer)", lambda s, v: s.peek_entitlement(v, F)),
+    ("peek_entitlement(feature)", lambda s, v: s.peek_entitlement(C, v)),
+    ("get_entitlements", lambda s, v: s.get_entitlements(v)),
+    ("refresh_entitlements", lambda s, v: s.refresh_entitlements(v)),
+    ("prefetch", lambda s, v: s.prefetch([v])),
+    ("track_usage", lambda s, v: s.track_usage(v, F, 1)),
+    ("track_usage(key)", lambda s, v: s.track_usage(C, F, 1, idempotency_key=v)),
+    ("track_event", lambda s, v: s.track_event(C, v)),
+    ("report_usage", lambda s, v: s.report_usage(customer_id=v, feature_id=F, value=1)),
+    (
+        "report_usage_bulk",
+        lambda s, v: s.report_usage_bulk([{"customer_id": C, "feature_id": v, "value": 1}]),
+    ),
+    ("report_events", lambda s, v: s.report_events([{"customer_id": v, "event_name": "e"}])),
+    ("fetch_entitlement", lambda s, v: s.fetch_entitlement(v, F)),
+    ("fetch_entitlements_state", lambda s, v: s.fetch_entitlements_state(v)),
+    ("get_customer", lambda s, v: s.get_customer(v)),
+    ("provision_customer", lambda s, v: s.provision_customer(customer_id=v)),
+    ("update_customer", lambda s, v: s.update_customer(customer_id=v, name="x")),
+    ("get_subscription", lambda s, v: s.get_subscription(v)),
+    ("cancel_subscription", lambda s, v: s.cancel_subscription(v)),
+    ("get_active_subscriptions", lambda s, v: s.get_active_subscriptions(v)),
+    ("migrate_subscription_to_latest", lambda s, v: s.migrate_subscription_to_latest(v)),
+    ("revoke_promotional_entitlement", lambda s, v: s.revoke_promotional_entitlement(C, v)),
+    ("get_coupons(coupon_id)", lambda s, v: s.get_coupons(coupon_id=v)),
+]
+
+
+def _bound(call: Callable[[AsyncStigg, Any], Any], value: Any) -> Case:
+    return lambda s: call(s, value)
+
+
+CASES += [
+    (f"{method}/{label} id", _bound(call, value))
+    for method, call in ID_METHODS
+    for label, value in BAD_IDS
+]
+
+BIG = 10**400
+COLD = "customer-not-cached"
+CASES += [
+    # A customer not cached yet: the full check runs (the warm path's own range test
+    # is pinned by tests/test_validation.py).
+    ("get_entitlement/10**400 usage", lambda s: s.get_entitlement(COLD, F, requested_usage=BIG)),
+    ("get_entitlement/1e300 usage", lambda s: s.get_entitlement(COLD, F, requested_usage=1e300)),
+    ("peek_entitlement/10**400 usage", lambda s: s.peek_entitlement(C, F, requested_usage=BIG)),
+    ("peek_entitlement/bool usage", lambda s: s.peek_entitlement(C, F, requested_usage=False)),
+    ("track_usage/10**400 value", lambda s: s.track_usage(C, F, BIG)),
+    ("track_usage/-10**400 value", lambda s: s.track_usage(C, F, -BIG)),
+    ("track_usage/1e300 value", lambda s: s.track_usage(C, F, 1e300)),
+    ("track_usage_async/10**400", lambda s: s.track_usage_async(C, F, BIG)),
+    ("report_usage/10**400", lambda s: s.report_usage(customer_id=C, feature_id=F, value=BIG)),
+    ("report_usage/bool value", lambda s: s.report_usage(customer_id=C, feature_id=F, value=True)),
+    (
+        "report_usage_bulk/10**400",
+        lambda s: s.report_usage_bulk([{"customer_id": C, "feature_id": F, "value": BIG}]),
+    ),
+    (
+        "create_usage_measurement/10**400",
+        lambda s: s.create_usage_measurement(customer_id=C, feature_id=F, value=BIG),
+    ),
+    ("fetch_entitlement/10**400 usage", lambda s: s.fetch_entitlement(C, F, requested_usage=BIG)),
+    (
+        "provision_subscription/10**400 quantity",
+        lambda s: s.provision_subscription(
+            customer_id=C, plan_id="plan-revvenu-basic", unit_quantity=BIG
+        ),
+    ),
+    ("flush/NaN timeout", lambda s: s.flush(timeout=math.nan)),
+    ("flush/str timeout", lambda s: s.flush(timeout="x")),
+    ("flush/negative timeout", lambda s: s.flush(timeout=-1)),
+    ("flush/10**400 timeout", lambda s: s.flush(timeout=BIG)),
+    ("aclose/NaN timeout", lambda s: s.aclose(timeout=math.nan)),
+    ("aclose/str timeout", lambda s: s.aclose(timeout="5")),
+    ("aclose/inf timeout", lambda s: s.aclose(timeout=math.inf)),
+    ("wait_until_ready/NaN", lambda s: s.wait_until_ready(math.nan)),
+    ("wait_until_ready/inf", lambda s: s.wait_until_ready(math.inf)),
+    ("prefetch/int", lambda s: s.prefetch(5)),
+    ("prefetch/None", lambda s: s.prefetch(None)),
+    ("prefetch/mapping", lambda s: s.prefetch({C: None})),
+    ("prefetch/bytes", lambda s: s.prefetch(b"customer")),
+    ("execute/str variables", lambda s: s.execute("query Q { x }", "notadict")),
+    ("execute/list variables", lambda s: s.execute("query Q { x }", [1])),
+    ("execute/int keys", lambda s: s.execute("query Q { x }", {1: 2})),
+    ("execute/empty name", lambda s: s.execute("query Q { x }", operation_name="")),
+    ("execute/str retry", lambda s: s.execute("query Q { x }", retry="yes")),
+    ("add_entitlement_listener/not callable", lambda s: s.add_entitlement_listener("print")),
+    (
+        "cancel_subscription/unknown time names the argument",
+        lambda s: s.cancel_subscription("sub-1", cancellation_time="NEVER"),
+    ),
+    ("get_customers/huge first", lambda s: s.get_customers(first=BIG)),
+    ("get_coupons/bool first", lambda s: s.get_coupons(first=True)),
+]
+
+#: Option classes and the constructor: a typed configuration error, nothing created.
+CONFIG_CASES: list[tuple[str, Callable[[], Any]]] = [
+    ("RetryPolicy/bool max_retries", lambda: RetryPolicy(max_retries=True)),
+    ("RetryPolicy/str jitter", lambda: RetryPolicy(jitter="0.5")),
+    ("RetryPolicy/10**400 backoff", lambda: RetryPolicy(initial_backoff=BIG)),
+    ("RetryPolicy/NaN deadline", lambda: RetryPolicy(deadline=math.nan)),
+    ("RetryPolicy/negative retries", lambda: RetryPolicy(max_retries=-1)),
+    ("EntitlementCacheOptions/10**400 ttl", lambda: EntitlementCacheOptions(ttl=BIG)),
+    ("EntitlementCacheOptions/bool ttl", lambda: EntitlementCacheOptions(ttl=True)),
+    ("EntitlementCacheOptions/NaN poll", lambda: EntitlementCacheOptions(poll_interval=math.nan)),
+    ("EntitlementCacheOptions/str poll", lambda: EntitlementCacheOptions(poll="yes")),
+    ("EntitlementCacheOptions/float entries", lambda: EntitlementCacheOptions(max_entries=1.5)),
+    (
+        "EntitlementCacheOptions/fallback str",
+        lambda: EntitlementCacheOptions(fallbacks={F: "granted"}),
+    ),
+    (
+        "EntitlementCacheOptions/fallback bad id",
+        lambda: EntitlementCacheOptions(fallbacks={"\x00": {"is_granted": True}}),
+    ),
+    ("Fallback/10**400 limit", lambda: Fallback(is_granted=True, usage_limit=BIG)),
+    ("Fallback/bool limit", lambda: Fallback(is_granted=True, usage_limit=True)),
+    ("Fallback/int granted", lambda: Fallback(is_granted=1)),
+    ("UsagePipelineOptions/bool queue", lambda: UsagePipelineOptions(max_queue_size=True)),
+    ("UsagePipelineOptions/10**400 interval", lambda: UsagePipelineOptions(flush_interval=BIG)),
+    ("UsagePipelineOptions/NaN close", lambda: UsagePipelineOptions(close_timeout=math.nan)),
+    ("UsagePipelineOptions/policy", lambda: UsagePipelineOptions(full_queue_policy="block")),
+    ("UsagePipelineOptions/on_error str", lambda: UsagePipelineOptions(on_error="log")),
+    ("UsagePipelineOptions/grace", lambda: UsagePipelineOptions(auth_grace_period=-5)),
+    ("AsyncStigg/entitlements list", lambda: AsyncStigg(api_key="k", entitlements=["ttl"])),
+    ("AsyncStigg/retry str", lambda: AsyncStigg(api_key="k", retry="fast")),
+    ("AsyncStigg/usage unknown key", lambda: AsyncStigg(api_key="k", usage={"colour": 1})),
+    (
+        "AsyncStigg/entitlements bad value",
+        lambda: AsyncStigg(api_key="k", entitlements={"ttl": BIG}),
+    ),
+    ("AsyncStigg/NaN timeout", lambda: AsyncStigg(api_key="k", timeout=math.nan)),
+    ("AsyncStigg/str timeout", lambda: AsyncStigg(api_key="k", timeout="5")),
+    ("AsyncStigg/bool connections", lambda: AsyncStigg(api_key="k", max_connections=True)),
+    ("AsyncStigg/bool retries", lambda: AsyncStigg(api_key="k", max_retries=True)),
+    ("AsyncStigg/int url", lambda: AsyncStigg(api_key="k", api_url=5)),
+    ("AsyncStigg/insecure url", lambda: AsyncStigg(api_key="k", api_url="http://example.org/")),
+    ("AsyncStigg/blank key", lambda: AsyncStigg(api_key="   ")),
+]
+
+
 @pytest.fixture
 async def setup() -> AsyncIterator[tuple[AsyncStigg, Emulator]]:
     clock = FakeClock()
@@ -184,9 +359,45 @@ async def setup() -> AsyncIterator[tuple[AsyncStigg, Emulator]]:
 
 
 def test_r3_corpus_is_large() -> None:
-    """At least 50 bad inputs, spread over every public method group."""
-    assert len(CASES) >= 50
-    assert len({name for name, _ in CASES}) == len(CASES)
+    """At least 150 bad inputs over every public method and option class, all distinct."""
+    assert len(CASES) + len(CONFIG_CASES) >= 150
+    names = [name for name, _ in CASES] + [name for name, _ in CONFIG_CASES]
+    assert len(set(names)) == len(names)
+    methods = {name.split("/")[0].split("(")[0] for name in names}
+    public = {
+        n for n in dir(AsyncStigg) if not n.startswith("_") and callable(getattr(AsyncStigg, n))
+    }
+    # Methods without arguments to get wrong: nothing to put in the corpus.
+    untested = public - methods - {"open", "restart_after_fork"}
+    assert untested == set()
+    for option_class in (
+        "RetryPolicy",
+        "EntitlementCacheOptions",
+        "Fallback",
+        "UsagePipelineOptions",
+        "AsyncStigg",
+    ):
+        assert option_class in methods
+
+
+def test_r3_option_classes_refuse_bad_values_with_configuration_errors(ledger) -> None:
+    """Every option-class case raises StiggConfigurationError, never another exception."""
+    wrong: list[str] = []
+    for name, case in CONFIG_CASES:
+        try:
+            case()
+        except StiggConfigurationError as exc:
+            ledger.audit(exc)
+        except Exception as exc:
+            wrong.append(f"{name}: {type(exc).__name__}: {exc}")
+        else:
+            wrong.append(f"{name}: accepted")
+    ledger.cases += len(CONFIG_CASES)
+    ledger.lines.append(
+        f"R3 bad options: {len(CONFIG_CASES)} cases, {len(wrong)} not refused with "
+        "StiggConfigurationError"
+    )
+    assert not wrong, "\n".join(wrong)
 
 
 async def test_r3_bad_inputs_raise_typed_errors_and_send_nothing(setup, ledger) -> None:
@@ -194,24 +405,34 @@ async def test_r3_bad_inputs_raise_typed_errors_and_send_nothing(setup, ledger) 
     stigg, emu = setup
     sent_before = emu.counters.total
     wrong: list[str] = []
+    untyped = hangs = sent = 0
     for name, case in CASES:
         before = emu.counters.total
         try:
             outcome = case(stigg)
             if inspect.isawaitable(outcome):
-                await outcome
+                # Bounded: a bad input must never hang a call.
+                await asyncio.wait_for(outcome, 5)
         except StiggValidationError as exc:
             ledger.audit(exc)
         except StiggError as exc:
             wrong.append(f"{name}: {type(exc).__name__}: {exc}")
+        except asyncio.TimeoutError:
+            hangs += 1
+            wrong.append(f"{name}: hung")
         except Exception as exc:  # an untyped error is a bug in the SDK
+            untyped += 1
             wrong.append(f"{name}: untyped {type(exc).__name__}: {exc}")
         else:
             wrong.append(f"{name}: accepted")
         if emu.counters.total != before:
+            sent += 1
             wrong.append(f"{name}: sent {emu.counters.total - before} request(s)")
     ledger.cases += len(CASES)
-    ledger.lines.append(f"R3 bad input: {len(CASES)} cases, {len(wrong)} not rejected locally")
+    ledger.lines.append(
+        f"R3 bad input: {len(CASES)} method cases: {len(wrong)} not rejected locally, "
+        f"{untyped} non-StiggError exceptions, {sent} sent a request, {hangs} hangs"
+    )
     assert emu.counters.total == sent_before
     assert stigg.usage_stats.enqueued == 0
     status = stigg.entitlement_status

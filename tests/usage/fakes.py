@@ -104,10 +104,12 @@ class FakeUsageAPI:
         if self.fault_rate and self._rng.random() < self.fault_rate:
             fault = self._rng.choice(FAULTS)
             request.outcome = fault
+        # As the real transport does: after a 5xx or a dropped connection the client
+        # cannot know whether the write landed, so the error says it may have.
         if fault == "fail_before":
-            raise StiggServerError("HTTP 503: unavailable", status=503)
+            raise StiggServerError("HTTP 503: unavailable", status=503, may_have_landed=True)
         if fault == "drop_before":
-            raise StiggConnectionError("connection failed: reset by peer")
+            raise StiggConnectionError("connection failed: reset by peer", may_have_landed=True)
         if fault == "rate_limit":
             raise StiggRateLimitError("HTTP 429", status=429, retry_after=self.retry_after)
         if op.name == "ReportUsageBulk":
@@ -116,9 +118,11 @@ class FakeUsageAPI:
             self._apply_events(items)
             result = {"reportEvent": "ok"}
         if fault == "apply_then_5xx":
-            raise StiggServerError("HTTP 502: bad gateway", status=502)
+            raise StiggServerError("HTTP 502: bad gateway", status=502, may_have_landed=True)
         if fault == "apply_then_drop":
-            raise StiggConnectionError("connection failed: server disconnected")
+            raise StiggConnectionError(
+                "connection failed: server disconnected", may_have_landed=True
+            )
         return result
 
     def _apply_usage(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -170,6 +174,7 @@ def make_pipeline(
     clock: FakeClock,
     *,
     on_measurements: Callable[[list[Mapping[str, Any]]], object] | None = None,
+    observer: Any = None,
     **options: Any,
 ) -> UsagePipeline:
     return UsagePipeline(
@@ -178,6 +183,7 @@ def make_pipeline(
         clock=clock,
         options=UsagePipelineOptions(**options),
         on_measurements=on_measurements,
+        observer=observer,
     )
 
 

@@ -114,14 +114,25 @@ async def test_retry_waits_at_least_the_retry_after_of_a_429(clock: FakeClock) -
 
 
 async def test_permanent_error_reaches_on_error_and_is_not_retried(clock: FakeClock) -> None:
-    """A 401 for a batch hands its items to on_error once, with the error, and counts them."""
+    """With no auth grace, a 401 hands a batch's items to on_error once, and counts them."""
     failures: list[tuple[list[Any], StiggError]] = []
     api = FakeUsageAPI(scripted=[auth_error()])
-    pipeline = make_pipeline(api, clock, on_error=lambda items, err: failures.append((items, err)))
+    pipeline = make_pipeline(
+        api,
+        clock,
+        on_error=lambda items, err: failures.append((items, err)),
+        auth_grace_period=0,
+    )
     pipeline.start()
     pipeline.track_usage("customer-1", "feature-02-campaigns", 1)
     pipeline.track_usage("customer-2", "feature-02-campaigns", 1)
-    assert await drive(clock, pipeline.flush())
+    report = await drive(clock, pipeline.flush())
+    assert (report.delivered, report.failed, report.may_have_landed, report.pending) == (
+        0,
+        2,
+        0,
+        0,
+    )
     assert len(api.requests) == 1  # not retried, not bisected
     ((items, error),) = failures
     assert [i.customer_id for i in items] == ["customer-1", "customer-2"]
@@ -143,7 +154,8 @@ async def test_one_bad_item_is_isolated_and_the_rest_of_its_batch_lands(
     for i in range(64):
         customer = "customer-ghost" if i == 37 else f"customer-{i}"
         pipeline.track_usage(customer, "feature-02-campaigns", 1)
-    assert await drive(clock, pipeline.flush())
+    report = await drive(clock, pipeline.flush())
+    assert (report.delivered, report.failed, report.may_have_landed) == (63, 1, 0)
     assert [[i.customer_id for i in f] for f in failures] == [["customer-ghost"]]
     assert sum(api.usage_totals.values()) == 63
     assert pipeline.stats.sent == 63
@@ -162,7 +174,7 @@ async def test_bisection_can_be_turned_off(clock: FakeClock) -> None:
     pipeline.start()
     pipeline.track_usage("customer-1", "feature-02-campaigns", 1)
     pipeline.track_usage("customer-ghost", "feature-02-campaigns", 1)
-    assert await drive(clock, pipeline.flush())
+    assert (await drive(clock, pipeline.flush())).failed == 2
     assert len(failures) == 1
     assert len(failures[0]) == 2
     assert len(api.requests) == 1
@@ -178,7 +190,7 @@ async def test_max_attempts_gives_up_to_on_error(clock: FakeClock) -> None:
     )
     pipeline.start()
     pipeline.track_event("customer-1", "user_login")
-    assert await drive(clock, pipeline.flush())
+    assert (await drive(clock, pipeline.flush())).failed == 1
     assert len(api.requests) == 3
     assert len(failures) == 1
     assert isinstance(failures[0][1], StiggServerError)
@@ -200,13 +212,15 @@ async def test_transient_failures_are_retried_while_open_by_default(clock: FakeC
     await pipeline.aclose(0)
 
 
-async def test_flush_returns_false_when_its_timeout_passes(clock: FakeClock) -> None:
+async def test_flush_reports_pending_when_its_timeout_passes(clock: FakeClock) -> None:
     """flush(timeout) gives up waiting (and says so) while the API keeps failing."""
     api = FakeUsageAPI(scripted=[StiggServerError("HTTP 503", status=503)] * 1000)
     pipeline = make_pipeline(api, clock)
     pipeline.start()
     pipeline.track_usage("customer-1", "feature-02-campaigns", 1)
-    assert await drive(clock, pipeline.flush(timeout=10)) is False
+    report = await drive(clock, pipeline.flush(timeout=10))
+    assert not report
+    assert (report.pending, report.settled, report.delivered_all) == (1, False, False)
     assert pipeline.stats.pending == 1
     await drive(clock, pipeline.aclose(0))
 
@@ -254,7 +268,7 @@ async def test_raising_callbacks_never_break_delivery(
     pipeline.start()
     with caplog.at_level(logging.ERROR, logger="stigg_async"):
         pipeline.track_usage("customer-ghost", "feature-02-campaigns", 1)
-        assert await drive(clock, pipeline.flush())
+        assert (await drive(clock, pipeline.flush())).failed == 1
         pipeline.track_usage("customer-1", "feature-02-campaigns", 1)
         assert await drive(clock, pipeline.flush())
     assert api.usage_totals[("customer-1", "feature-02-campaigns")] == 1
@@ -324,7 +338,7 @@ async def test_items_without_a_time_are_stamped_with_the_time_they_were_tracked(
 
 
 async def test_counters_balance(clock: FakeClock) -> None:
-    """enqueued == sent + failed + pending at every point."""
+    """enqueued == sent + failed + may_have_landed + pending at every point."""
     api = FakeUsageAPI(fault_rate=0.3, refused_customers={"customer-ghost"})
     pipeline = make_pipeline(api, clock, usage_batch_size=7, event_batch_size=5)
     pipeline.start()
@@ -334,10 +348,12 @@ async def test_counters_balance(clock: FakeClock) -> None:
         if i % 20 == 0:
             await clock.run_for(0.5)
         s = pipeline.stats
-        assert s.enqueued == s.sent + s.failed + s.pending
-    assert await drive(clock, pipeline.flush())
+        assert s.enqueued == s.sent + s.failed + s.may_have_landed + s.pending
+    assert (await drive(clock, pipeline.flush())).settled
     s = pipeline.stats
-    assert (s.enqueued, s.sent, s.failed, s.pending) == (400, 396, 4, 0)
+    # A refused item whose batch had lost an answer earlier counts as may-have-landed:
+    # the SDK never calls an item failed unless it knows.
+    assert (s.enqueued, s.sent, s.failed + s.may_have_landed, s.pending) == (400, 396, 4, 0)
     assert s.retried > 0
     assert s.requests > s.batches
     await pipeline.aclose(0)
