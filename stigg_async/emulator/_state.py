@@ -31,7 +31,7 @@ from stigg_async.emulator._records import (
 )
 from stigg_async.emulator._time import add_months, period_bounds
 
-__all__ = ["EmulatorState", "PaymentOutcome", "ProvisionOutcome", "UsageReport"]
+__all__ = ["EmulatorState", "PaymentOutcome", "ProvisionOutcome", "UsageReport", "prices_for"]
 
 _BILLING_PERIOD_RESET = {"MONTHLY": "MONTH", "ANNUALLY": "YEAR"}
 _PROMO_PERIODS: dict[str, Callable[[datetime], datetime]] = {
@@ -102,6 +102,24 @@ class UsageReport:
         self.update_behavior = update_behavior or "DELTA"
         self.idempotency_key = idempotency_key
         self.created_at = created_at
+
+
+def prices_for(
+    prices: Iterable[PriceDef], billing_period: str | None, country: str | None
+) -> list[PriceDef]:
+    """The prices that apply in ``country``: its own if it has any, else the default ones.
+
+    Example:
+        >>> usd = PriceDef("FLAT_FEE", "MONTHLY", 10.0)
+        >>> dkk = PriceDef("FLAT_FEE", "MONTHLY", 70.0, "DKK", billing_country_code="DK")
+        >>> [p.amount for p in prices_for([usd, dkk], "MONTHLY", "DK")]
+        [70.0]
+        >>> [p.amount for p in prices_for([usd, dkk], "MONTHLY", "US")]
+        [10.0]
+    """
+    in_period = [p for p in prices if billing_period is None or p.billing_period == billing_period]
+    local = [p for p in in_period if country is not None and p.billing_country_code == country]
+    return local or [p for p in in_period if p.billing_country_code is None]
 
 
 class EmulatorState:
@@ -694,6 +712,28 @@ class EmulatorState:
         self._end(sub, at)
         return sub
 
+    def reassign_subscription(
+        self,
+        sub: Subscription,
+        *,
+        customer_id: str | None = None,
+        resource_id: str | None = None,
+        move_resource: bool = False,
+    ) -> Subscription:
+        """Move a subscription to another customer and/or resource (transfer, delegation).
+
+        Its entitlements move with it: they are computed from live subscriptions.
+        """
+        if customer_id is not None and customer_id != sub.customer_id:
+            self.require_customer(customer_id)
+            self._subs_by_customer[sub.customer_id].remove(sub)
+            self._subs_by_customer[customer_id].append(sub)
+            sub.customer_id = customer_id
+        if move_resource:
+            sub.resource_id = resource_id
+        sub.updated_at = self.now()
+        return sub
+
     def migrate_subscription(self, subscription_id: str) -> Subscription:
         """Move the subscription to the latest version of its plan."""
         sub = self.get_subscription(subscription_id)
@@ -724,16 +764,18 @@ class EmulatorState:
         billing_period: str,
         quantities: Mapping[str, float],
         addons: Mapping[str, int],
+        country: str | None = None,
     ) -> float:
         """The recurring price: plan prices for the period plus add-ons times quantity."""
         total = sum(
             self._price_amount(p, quantities)
-            for p in plan.prices
-            if p.billing_period == billing_period
+            for p in prices_for(plan.prices, billing_period, country)
         )
-        return round(total + self.addons_price(billing_period, addons), 2)
+        return round(total + self.addons_price(billing_period, addons, country), 2)
 
-    def addons_price(self, billing_period: str, addons: Mapping[str, int]) -> float:
+    def addons_price(
+        self, billing_period: str, addons: Mapping[str, int], country: str | None = None
+    ) -> float:
         """The add-ons' share of the recurring price."""
         total = 0.0
         for addon_id, quantity in addons.items():
@@ -741,9 +783,7 @@ class EmulatorState:
             if addon is None:
                 continue
             total += quantity * sum(
-                self._price_amount(p, {})
-                for p in addon.prices
-                if p.billing_period == billing_period
+                self._price_amount(p, {}) for p in prices_for(addon.prices, billing_period, country)
             )
         return round(total, 2)
 
@@ -762,7 +802,9 @@ class EmulatorState:
         plan = self._require_plan(request.plan_id)
         self._check_addons(plan, request.addons)
         quantities = self._quantities(plan, request)
-        sub_total = self.price_of(plan, request.billing_period, quantities, request.addons)
+        sub_total = self.price_of(
+            plan, request.billing_period, quantities, request.addons, request.billing_country_code
+        )
         coupon = request.coupon_id or customer.coupon_id
         start = request.start_date or self.now()
         period = _BILLING_PERIOD_RESET.get(request.billing_period, "MONTH")
