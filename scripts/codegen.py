@@ -194,7 +194,8 @@ def render_enums(schema: GraphQLSchema) -> str:
         "]",
     ]
     for enum in enums:
-        out += ["", "", f"class {enum.name}(SchemaEnum):"]
+        noqa = "" if enum.name[:1].isupper() else "  # noqa: N801 (the schema's spelling)"
+        out += ["", "", f"class {enum.name}(SchemaEnum):{noqa}"]
         out += _docstring(
             _doc_line(enum.description, f"Values of the schema enum ``{enum.name}``.")
         )
@@ -293,7 +294,8 @@ def render_inputs(schema: GraphQLSchema, extensions: dict[str, str]) -> str:
     defined: set[str] = set()
     for gql in _dependency_order(inputs):
         base = f"{gql.name}Extension" if gql.name in extensions else "StiggInput"
-        body += ["", "", f"class {gql.name}({base}):"]
+        noqa = "" if gql.name[:1].isupper() else "  # noqa: N801 (the schema's spelling)"
+        body += ["", "", f"class {gql.name}({base}):{noqa}"]
         doc = extensions.get(gql.name) or _doc_line(
             gql.description, f"The schema's input ``{gql.name}``."
         )

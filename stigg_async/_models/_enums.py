@@ -1123,7 +1123,7 @@ class YearlyAccordingTo(SchemaEnum):
     SUBSCRIPTION_START = "SubscriptionStart"
 
 
-class experimentGroupType(SchemaEnum):
+class experimentGroupType(SchemaEnum):  # noqa: N801 (the schema's spelling)
     """Values of the schema enum ``experimentGroupType``."""
 
     CONTROL = "CONTROL"
