@@ -20,7 +20,8 @@ async def test_paywall_lists_visible_plans_in_catalog_order(stigg_client: AsyncS
         "plan-revvenu-growth",
     ]
     assert paywall.currency.code == "USD"
-    assert paywall.customer is None and paywall.current_plan_ids == ()
+    assert paywall.customer is None
+    assert paywall.current_plan_ids == ()
 
 
 async def test_hidden_plans_are_included_on_request(stigg_client: AsyncStigg) -> None:
@@ -36,7 +37,8 @@ async def test_paywall_marks_the_customers_current_plan(
     stigg_emulator.state.provision_customer("c-1")
     stigg_emulator.state.provision_subscription("c-1", "plan-revvenu-essentials")
     paywall = await stigg_client.get_paywall(customer_id="c-1")
-    assert paywall.customer is not None and paywall.customer.customer_id == "c-1"
+    assert paywall.customer is not None
+    assert paywall.customer.customer_id == "c-1"
     assert paywall.is_current("plan-revvenu-essentials")
     assert not paywall.is_current("plan-revvenu-basic")
 
@@ -53,7 +55,8 @@ async def test_paywall_scopes_current_plan_to_the_resource(
     mine = await stigg_client.get_paywall(customer_id="c-1", resource_id="site-1")
     assert other.current_plan_ids == ()
     assert mine.current_plan_ids == ("plan-revvenu-essentials",)
-    assert mine.resource is not None and mine.resource.resource_id == "site-1"
+    assert mine.resource is not None
+    assert mine.resource.resource_id == "site-1"
 
 
 async def test_paywall_prices_follow_the_country(stigg_client: AsyncStigg) -> None:
@@ -94,8 +97,10 @@ async def test_mock_paywall_has_plans_addons_and_prices(stigg_client: AsyncStigg
     """The mock paywall shows each plan's product, base plan, prices and add-ons."""
     mock = await stigg_client.get_mock_paywall(product_id="product-revvenu")
     essentials = next(p for p in mock.plans if p.ref_id == "plan-revvenu-essentials")
-    assert essentials.base_plan is not None and essentials.base_plan.ref_id == "plan-revvenu-basic"
-    assert essentials.product is not None and essentials.product.ref_id == "product-revvenu"
+    assert essentials.base_plan is not None
+    assert essentials.base_plan.ref_id == "plan-revvenu-basic"
+    assert essentials.product is not None
+    assert essentials.product.ref_id == "product-revvenu"
     assert {a.ref_id for a in essentials.compatible_addons} == {
         "addon-10-campaigns",
         "addon-extra-stuff",

@@ -28,7 +28,9 @@ async def test_iter_subscriptions_follows_cursors_across_pages(
     seen = [s.ref_id async for s in stigg_client.iter_subscriptions(page_size=2)]
     assert sorted(seen) == sorted(ids)
     first = await stigg_client.get_subscriptions(first=2)
-    assert len(first.items) == 2 and first.has_next_page and first.total_count == 5
+    assert len(first.items) == 2
+    assert first.has_next_page
+    assert first.total_count == 5
 
 
 async def test_subscriptions_filter_and_sort(
@@ -142,10 +144,12 @@ async def test_transfer_moves_the_subscription_and_its_entitlements(
     sub = await stigg_client.transfer_subscription(
         "c-1", source_resource_id="site-1", destination_resource_id="site-2"
     )
-    assert sub.resource is not None and sub.resource.resource_id == "site-2"
+    assert sub.resource is not None
+    assert sub.resource.resource_id == "site-2"
     src = await stigg_client.get_entitlement("c-1", "feature-01-templates", resource_id="site-1")
     dst = await stigg_client.get_entitlement("c-1", "feature-01-templates", resource_id="site-2")
-    assert not src.is_granted and dst.is_granted
+    assert not src.is_granted
+    assert dst.is_granted
 
 
 async def test_transfer_to_resource_moves_one_subscription(
@@ -159,7 +163,8 @@ async def test_transfer_to_resource_moves_one_subscription(
     moved = await stigg_client.transfer_subscription_to_resource(
         sub.subscription_id, destination_resource_id="site-3"
     )
-    assert moved.resource is not None and moved.resource.resource_id == "site-3"
+    assert moved.resource is not None
+    assert moved.resource.resource_id == "site-3"
     assert sub.resource_id == "site-3"
 
 
@@ -177,7 +182,8 @@ async def test_delegation_moves_entitlements_and_keeps_the_payer(
     )
     assert delegated.paying_customer is not None
     assert delegated.paying_customer.customer_id == "payer"
-    assert delegated.customer is not None and delegated.customer.customer_id == "user"
+    assert delegated.customer is not None
+    assert delegated.customer.customer_id == "user"
     # Both cached customers were refreshed by the facade: no wait for a poll.
     assert (await stigg_client.get_entitlement("user", "feature-01-templates")).is_granted
     assert not (await stigg_client.get_entitlement("payer", "feature-01-templates")).is_granted
@@ -191,4 +197,5 @@ async def test_iter_customers_and_coupons_follow_cursors(
     ids = [c.customer_id async for c in stigg_client.iter_customers(page_size=2)]
     assert sorted(i for i in ids if i) == ["c-0", "c-1", "c-2"]
     coupons = [c.ref_id async for c in stigg_client.iter_coupons(page_size=1)]
-    assert coupons and len(coupons) == len(set(coupons))
+    assert coupons
+    assert len(coupons) == len(set(coupons))
