@@ -8,29 +8,29 @@ async function main() {
     apiKey,
     baseUri,
     enableEdge: false,
-    realtimeUpdates: false,
+    realtimeUpdatesEnabled: false,
   });
   await stigg.waitForInitialization();
   const steps = {};
   steps.getProducts = (await stigg.getProducts()).length;
   const paywall = await stigg.getPaywall({ productId: 'product-revvenu', customerId: 'node-customer' });
   steps.getPaywall = paywall.plans.map((p) => p.id);
-  steps.getSubscriptions = (await stigg.getSubscriptions({ customerId: 'node-customer' })).subscriptions.length;
+  steps.getSubscriptions = (await stigg.getSubscriptions({ customerId: 'node-customer' })).data.length;
   const preview = await stigg.previewSubscription({
     customerId: 'node-customer',
     planId: 'plan-revvenu-essentials',
     billingPeriod: 'MONTHLY',
     unitQuantity: 5,
   });
-  steps.previewSubscription = preview ? 'ok' : 'missing';
+  steps.previewSubscription = preview;
   if (partB === '1') {
     // Part B's roots (usageHistoryV2, archiveCustomer): enabled once merged.
-    await stigg.getUsageHistory({
+    await stigg.getUsageHistoryV2({
       customerId: 'node-customer',
       featureId: 'feature-02-campaigns',
       startDate: new Date(Date.now() - 86400000),
     });
-    steps.getUsageHistory = 'ok';
+    steps.getUsageHistoryV2 = 'ok';
     await stigg.archiveCustomer('node-customer');
     steps.archiveCustomer = 'ok';
   }
