@@ -48,15 +48,23 @@ def _visible_plans(ctx: ResolverContext, data: dict[str, Any]) -> list[PlanDef]:
 
 
 def _country_prices(
-    ctx: ResolverContext, prices: tuple[PriceDef, ...], package_uuid: str, country: str | None
+    ctx: ResolverContext,
+    prices: tuple[PriceDef, ...],
+    package_uuid: str,
+    country: str | None,
+    every_country: bool = False,
 ) -> list[dict[str, Any]]:
+    if every_country:
+        return [ctx.views.price(p, package_uuid) for p in prices]
     chosen = [p for period in _PERIODS for p in prices_for(prices, period, country)]
     return [ctx.views.price(p, package_uuid) for p in chosen]
 
 
-def _plan(ctx: ResolverContext, plan: PlanDef, country: str | None) -> dict[str, Any]:
+def _plan(
+    ctx: ResolverContext, plan: PlanDef, country: str | None, every_country: bool
+) -> dict[str, Any]:
     view = dict(ctx.views.plan(plan))  # the cached view is shared: copy before narrowing
-    view["prices"] = _country_prices(ctx, plan.prices, plan.uuid, country)
+    view["prices"] = _country_prices(ctx, plan.prices, plan.uuid, country, every_country)
     return view
 
 
@@ -110,7 +118,9 @@ def paywall(_: Any, info: Info, input: dict[str, Any]) -> Any:
             for s in state.live_subscriptions(customer.customer_id, resources)
         ]
     return {
-        "plans": [_plan(ctx, p, country) for p in plans],
+        "plans": [
+            _plan(ctx, p, country, bool(input.get("fetchAllCountriesPrices"))) for p in plans
+        ],
         "currency": {"code": currency, "symbol": _SYMBOLS.get(currency, currency)},
         "customer": ctx.views.customer(customer) if customer else None,
         "activeSubscriptions": active,

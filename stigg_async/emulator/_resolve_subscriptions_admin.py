@@ -356,10 +356,11 @@ def schedule_update(ctx: ResolverContext, subscription_id: str, input: Mapping[s
         if changes[key] is not None
     ] + (["UnitAmount"] if changes["unit_quantity"] is not None else [])
     for kind in kinds or ["UnitAmount"]:
-        sub.scheduled_updates.append(
+        state.schedule(
+            sub,
             ScheduledUpdate(
                 schedule_type=kind, execution_time=end, created_at=state.now(), changes=changes
-            )
+            ),
         )
     return ctx.views.subscription(sub)
 

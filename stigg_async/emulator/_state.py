@@ -24,6 +24,7 @@ from stigg_async.emulator._records import (
     Grant,
     Invoice,
     Promotion,
+    ScheduledUpdate,
     Subscription,
     SubscriptionRequest,
     UsageRecord,
@@ -284,6 +285,7 @@ class EmulatorState:
         if when is None or when > now:
             return
         sub.next_transition = None
+        self._run_due_schedules(sub, now)
         if sub.status == "NOT_STARTED" and sub.start_date <= now:
             sub.status = "IN_TRIAL" if sub.trial_end_date else "ACTIVE"
         if sub.status == "IN_TRIAL" and sub.trial_end_date and sub.trial_end_date <= now:
@@ -310,10 +312,35 @@ class EmulatorState:
                 sub.start_date if sub.status == "NOT_STARTED" else None,
                 sub.trial_end_date if sub.status == "IN_TRIAL" else None,
                 sub.effective_end_date if sub.status != "CANCELED" else None,
+                *(u.execution_time for u in sub.scheduled_updates if sub.is_live),
             )
             if d is not None and d > now
         ]
         sub.next_transition = min(pending) if pending else None
+
+    def _run_due_schedules(self, sub: Subscription, now: datetime) -> None:
+        """Apply the scheduled updates whose time has come (in the order they were made)."""
+        due = [u for u in sub.scheduled_updates if u.execution_time <= now]
+        if not due or not sub.is_live:
+            return
+        sub.scheduled_updates = [u for u in sub.scheduled_updates if u.execution_time > now]
+        for update in due:
+            changes = update.changes
+            if changes.get("addons") is not None:
+                sub.addons = {k: int(v) for k, v in changes["addons"].items() if v}
+            if changes.get("billing_period"):
+                sub.billing_period = str(changes["billing_period"])
+            if changes.get("unit_quantity") is not None:
+                for price in sub.plan.prices:
+                    if price.billing_model == "PER_UNIT" and price.feature_id:
+                        sub.billable_features[price.feature_id] = float(changes["unit_quantity"])
+            sub.updated_at = update.execution_time
+
+    def schedule(self, sub: Subscription, update: ScheduledUpdate) -> None:
+        """Keep ``update`` until its execution time, when it is applied to ``sub``."""
+        sub.scheduled_updates.append(update)
+        if sub.next_transition is None or update.execution_time < sub.next_transition:
+            sub.next_transition = update.execution_time
 
     def customer_subscriptions(self, customer_id: str) -> list[Subscription]:
         """Every subscription of the customer, newest first, statuses brought up to date."""

@@ -126,3 +126,10 @@ async def test_sdk_configuration_is_answered(stigg_client: AsyncStigg) -> None:
     config = await stigg_client.get_sdk_configuration()
     assert config.show_watermark is False
     assert config.is_widget_watermark_enabled is False
+
+
+async def test_paywall_can_fetch_every_countrys_prices(stigg_client: AsyncStigg) -> None:
+    """fetch_all_countries_prices lists the default and the country prices together."""
+    paywall = await stigg_client.get_paywall(fetch_all_countries_prices=True)
+    plan = next(p for p in paywall.plans if p.ref_id == "plan-revvenu-essentials")
+    assert {p.billing_country_code for p in plan.prices} == {None, "DK"}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from stigg_async import AsyncStigg, StiggValidationError
+from stigg_async._clock import FakeClock
 from stigg_async._errors import StiggGraphQLError
 from stigg_async.emulator import Emulator
 
@@ -199,3 +202,28 @@ async def test_iter_customers_and_coupons_follow_cursors(
     coupons = [c.ref_id async for c in stigg_client.iter_coupons(page_size=1)]
     assert coupons
     assert len(coupons) == len(set(coupons))
+
+
+async def test_scheduled_update_runs_at_the_end_of_the_billing_period(
+    stigg_client: AsyncStigg, stigg_emulator: Emulator, stigg_emulator_clock: FakeClock
+) -> None:
+    """A scheduled update applies once the emulator clock passes the period's end."""
+    stigg_emulator.state.provision_customer("c-1")
+    stigg_emulator.state.set_payment_method("c-1")
+    sub = stigg_emulator.state.provision_subscription(
+        "c-1", "plan-revvenu-essentials", unit_quantity=5, skip_trial=True
+    )
+    await stigg_client.update_subscription(
+        {
+            "subscription_id": sub.subscription_id,
+            "unit_quantity": 8,
+            "schedule_strategy": "END_OF_BILLING_PERIOD",
+        }
+    )
+    stigg_emulator_clock.advance(timedelta(days=15).total_seconds())
+    assert stigg_emulator.state.get_subscription(sub.subscription_id).scheduled_updates
+    assert sub.billable_features["feature-01-templates"] == 5.0
+    stigg_emulator_clock.advance(timedelta(days=17).total_seconds())
+    stigg_emulator.state.get_subscription(sub.subscription_id)
+    assert sub.billable_features["feature-01-templates"] == 8.0
+    assert sub.scheduled_updates == []
