@@ -73,6 +73,8 @@ SCALARS = {
 #: Text fields holding an identifier, key or code: 1-255 visible characters.
 _ID_NAME = re.compile(r"(Id|Ids|Key|RefId|Code|Codes)$")
 ID_NAMES = frozenset({"refId", "eventName", "after", "before", "enumValues", "requestedValues"})
+#: Text fields that look like ids by name but hold free text.
+TEXT_NAMES = frozenset({"postalCode"})
 #: Text fields holding a country as ISO-3166-1 alpha-2.
 COUNTRY_NAMES = frozenset({"country", "billingCountryCode", "countryCode"})
 #: Float fields that count something and so are never negative.
@@ -233,7 +235,7 @@ def _scalar_type(owner: str, name: str, scalar: GraphQLScalarType) -> str:
             return "CountryCode"
         if name.endswith("Url"):
             return "Url"
-        if name in ID_NAMES or _ID_NAME.search(name):
+        if name in ID_NAMES or (_ID_NAME.search(name) and name not in TEXT_NAMES):
             return "Id"
     if base == "FiniteFloat" and name in NON_NEGATIVE_NAMES:
         return "NonNegativeFloat"
@@ -318,13 +320,19 @@ def render_inputs(schema: GraphQLSchema, extensions: dict[str, str]) -> str:
                 named.name not in defined  # type: ignore[union-attr]
             )
             alias = None if _to_camel(attr) == name and not pending else name
+            annotation = type_ if required else f"{type_} | None"
+            if pending:
+                # Annotations are evaluated as the class is made (no postponed
+                # evaluation: compiling ~1,400 strings would cost most of the import),
+                # so only a type defined further down is quoted.
+                annotation = f'"{annotation}"'
             if required:
-                line = f"    {attr}: {type_}"
+                line = f"    {attr}: {annotation}"
                 if alias:
                     line += f' = Field(alias="{alias}")'
             else:
                 default = f'Field(default=None, alias="{alias}")' if alias else "None"
-                line = f"    {attr}: {type_} | None = {default}"
+                line = f"    {attr}: {annotation} = {default}"
             if len(line) > 100:
                 line += "  # noqa: E501"
             body.append(line)
@@ -335,8 +343,6 @@ def render_inputs(schema: GraphQLSchema, extensions: dict[str, str]) -> str:
     out = [
         HEADER,
         '"""Input types of the schema: strict, frozen, snake_case aliased to camelCase."""',
-        "",
-        "from __future__ import annotations",
         "",
     ]
     if typing_names:

@@ -76,6 +76,13 @@ def _invalid(model: StiggInput, field: str, message: str) -> ValidationError:
     )
 
 
+def _needs_one_of(model: StiggInput, first: str, second: str) -> None:
+    # The schema makes both optional (one is the legacy spelling of the other), but the
+    # API needs one of them to know what to change.
+    if getattr(model, first, None) is None and getattr(model, second, None) is None:
+        raise _invalid(model, first, f"Field required (or {second})")
+
+
 class _SetIsNotNegative(StiggInput):
     # A DELTA may be negative (fluctuating meters decrement); whether the meter
     # fluctuates is only known server-side. An absolute SET below 0 never is valid.
@@ -120,6 +127,11 @@ class UpdateCustomerInputExtension(StiggInput):
 
     Billing information is not stored by Stigg, so pass all of it on every update.
     """
+
+    @model_validator(mode="after")
+    def _needs_an_id(self) -> Any:
+        _needs_one_of(self, "customer_id", "ref_id")
+        return self
 
 
 class GetCustomerByRefIdInputExtension(StiggInput):
@@ -314,6 +326,11 @@ class UpdateSubscriptionInputExtension(StiggInput):
         ... ).to_variables()
         {'subscriptionId': 'subscription-1', 'billableFeatures': [{'featureId': 'feature-01-templates', 'quantity': 5.0}]}
     """
+
+    @model_validator(mode="after")
+    def _needs_an_id(self) -> Any:
+        _needs_one_of(self, "subscription_id", "ref_id")
+        return self
 
 
 class SubscriptionCancellationInputExtension(StiggInput):

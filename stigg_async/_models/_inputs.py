@@ -4,8 +4,6 @@
 
 """Input types of the schema: strict, frozen, snake_case aliased to camelCase."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import Field
@@ -387,14 +385,14 @@ class IntFieldComparison(StiggInput):
 class AddonFilterOfferFilter(StiggInput):
     """The schema's input ``AddonFilterOfferFilter``."""
 
-    and_: tuple[AddonFilterOfferFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[AddonFilterOfferFilter, ...] | None" = Field(default=None, alias="and")
     created_at: DateFieldComparison | None = None
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     is_default: BooleanFieldComparison | None = None
     is_latest: BooleanFieldComparison | None = None
     offer_id: StringFieldComparison | None = None
-    or_: tuple[AddonFilterOfferFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[AddonFilterOfferFilter, ...] | None" = Field(default=None, alias="or")
     status: OfferStatusFilterComparison | None = None
     version: IntFieldComparison | None = None
 
@@ -440,7 +438,7 @@ class PackageStatusFilterComparison(StiggInput):
 class AddonFilter(StiggInput):
     """The schema's input ``AddonFilter``."""
 
-    and_: tuple[AddonFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[AddonFilter, ...] | None" = Field(default=None, alias="and")
     billing_id: StringFieldComparison | None = None
     created_at: DateFieldComparison | None = None
     description: StringFieldComparison | None = None
@@ -449,7 +447,7 @@ class AddonFilter(StiggInput):
     id: UUIDFilterComparison | None = None
     is_latest: BooleanFieldComparison | None = None
     offer: AddonFilterOfferFilter | None = None
-    or_: tuple[AddonFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[AddonFilter, ...] | None" = Field(default=None, alias="or")
     pricing_type: PricingTypeFilterComparison | None = None
     product_id: StringFieldComparison | None = None
     ref_id: StringFieldComparison | None = None
@@ -474,16 +472,16 @@ class Address(AddressExtension):
     city: Text | None = None
     country: CountryCode | None = None
     phone_number: Text | None = None
-    postal_code: Id | None = None
+    postal_code: Text | None = None
     state: Text | None = None
 
 
 class ApiKeyFilter(StiggInput):
     """The schema's input ``ApiKeyFilter``."""
 
-    and_: tuple[ApiKeyFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[ApiKeyFilter, ...] | None" = Field(default=None, alias="and")
     id: UUIDFilterComparison | None = None
-    or_: tuple[ApiKeyFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[ApiKeyFilter, ...] | None" = Field(default=None, alias="or")
 
 
 class ApiKeySort(StiggInput):
@@ -548,7 +546,7 @@ class BillingAddress(BillingAddressExtension):
     country: CountryCode | None = None
     line1: Text | None = None
     line2: Text | None = None
-    postal_code: Id | None = None
+    postal_code: Text | None = None
     state: Text | None = None
 
 
@@ -822,7 +820,7 @@ class CustomerSearchQueryFilterComparison(StiggInput):
 class CouponFilterCustomerFilter(StiggInput):
     """The schema's input ``CouponFilterCustomerFilter``."""
 
-    and_: tuple[CouponFilterCustomerFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[CouponFilterCustomerFilter, ...] | None" = Field(default=None, alias="and")
     aws_marketplace_customer_id: StringFieldComparison | None = None
     billing_id: StringFieldComparison | None = None
     created_at: DateFieldComparison | None = None
@@ -835,7 +833,7 @@ class CouponFilterCustomerFilter(StiggInput):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     name: StringFieldComparison | None = None
-    or_: tuple[CouponFilterCustomerFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[CouponFilterCustomerFilter, ...] | None" = Field(default=None, alias="or")
     ref_id: StringFieldComparison | None = None
     salesforce_id: StringFieldComparison | None = None
     search_query: CustomerSearchQueryFilterComparison | None = None
@@ -895,7 +893,7 @@ class CouponFilter(CouponFilterExtension):
         {'status': {'eq': 'ACTIVE'}}
     """
 
-    and_: tuple[CouponFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[CouponFilter, ...] | None" = Field(default=None, alias="and")
     billing_id: StringFieldComparison | None = None
     created_at: DateFieldComparison | None = None
     customers: CouponFilterCustomerFilter | None = None
@@ -903,7 +901,7 @@ class CouponFilter(CouponFilterExtension):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     name: StringFieldComparison | None = None
-    or_: tuple[CouponFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[CouponFilter, ...] | None" = Field(default=None, alias="or")
     ref_id: StringFieldComparison | None = None
     source: CouponSourceFilterComparison | None = None
     status: CouponStatusFilterComparison | None = None
@@ -971,13 +969,13 @@ class PromotionalEntitlementStatusFilterComparison(StiggInput):
 class CustomerFilterPromotionalEntitlementFilter(StiggInput):
     """The schema's input ``CustomerFilterPromotionalEntitlementFilter``."""
 
-    and_: tuple[CustomerFilterPromotionalEntitlementFilter, ...] | None = Field(
+    and_: "tuple[CustomerFilterPromotionalEntitlementFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     created_at: DateFieldComparison | None = None
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
-    or_: tuple[CustomerFilterPromotionalEntitlementFilter, ...] | None = Field(
+    or_: "tuple[CustomerFilterPromotionalEntitlementFilter, ...] | None" = Field(
         default=None, alias="or"
     )
     status: PromotionalEntitlementStatusFilterComparison | None = None
@@ -1044,7 +1042,7 @@ class SubscriptionStatusFilterComparison(StiggInput):
 class CustomerFilterCustomerSubscriptionFilter(StiggInput):
     """The schema's input ``CustomerFilterCustomerSubscriptionFilter``."""
 
-    and_: tuple[CustomerFilterCustomerSubscriptionFilter, ...] | None = Field(
+    and_: "tuple[CustomerFilterCustomerSubscriptionFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     billing_cycle_anchor: DateFieldComparison | None = None
@@ -1062,7 +1060,7 @@ class CustomerFilterCustomerSubscriptionFilter(StiggInput):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     old_billing_id: StringFieldComparison | None = None
-    or_: tuple[CustomerFilterCustomerSubscriptionFilter, ...] | None = Field(
+    or_: "tuple[CustomerFilterCustomerSubscriptionFilter, ...] | None" = Field(
         default=None, alias="or"
     )
     paying_customer_id: UUIDFilterComparison | None = None
@@ -1080,7 +1078,7 @@ class CustomerFilterCustomerSubscriptionFilter(StiggInput):
 class CustomerFilter(CustomerFilterExtension):
     """A filter on customers; the given conditions must all hold."""
 
-    and_: tuple[CustomerFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[CustomerFilter, ...] | None" = Field(default=None, alias="and")
     aws_marketplace_customer_id: StringFieldComparison | None = None
     billing_id: StringFieldComparison | None = None
     created_at: DateFieldComparison | None = None
@@ -1093,7 +1091,7 @@ class CustomerFilter(CustomerFilterExtension):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     name: StringFieldComparison | None = None
-    or_: tuple[CustomerFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[CustomerFilter, ...] | None" = Field(default=None, alias="or")
     promotional_entitlements: CustomerFilterPromotionalEntitlementFilter | None = None
     ref_id: StringFieldComparison | None = None
     salesforce_id: StringFieldComparison | None = None
@@ -1137,12 +1135,12 @@ class NumberFieldComparison(StiggInput):
 class CustomerSubscriptionFilterSubscriptionAddonFilter(StiggInput):
     """The schema's input ``CustomerSubscriptionFilterSubscriptionAddonFilter``."""
 
-    and_: tuple[CustomerSubscriptionFilterSubscriptionAddonFilter, ...] | None = Field(
+    and_: "tuple[CustomerSubscriptionFilterSubscriptionAddonFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     created_at: DateFieldComparison | None = None
     id: UUIDFilterComparison | None = None
-    or_: tuple[CustomerSubscriptionFilterSubscriptionAddonFilter, ...] | None = Field(
+    or_: "tuple[CustomerSubscriptionFilterSubscriptionAddonFilter, ...] | None" = Field(
         default=None, alias="or"
     )
     quantity: NumberFieldComparison | None = None
@@ -1152,7 +1150,7 @@ class CustomerSubscriptionFilterSubscriptionAddonFilter(StiggInput):
 class CustomerSubscriptionFilterCustomerFilter(StiggInput):
     """The schema's input ``CustomerSubscriptionFilterCustomerFilter``."""
 
-    and_: tuple[CustomerSubscriptionFilterCustomerFilter, ...] | None = Field(
+    and_: "tuple[CustomerSubscriptionFilterCustomerFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     aws_marketplace_customer_id: StringFieldComparison | None = None
@@ -1167,7 +1165,7 @@ class CustomerSubscriptionFilterCustomerFilter(StiggInput):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     name: StringFieldComparison | None = None
-    or_: tuple[CustomerSubscriptionFilterCustomerFilter, ...] | None = Field(
+    or_: "tuple[CustomerSubscriptionFilterCustomerFilter, ...] | None" = Field(
         default=None, alias="or"
     )
     ref_id: StringFieldComparison | None = None
@@ -1179,7 +1177,9 @@ class CustomerSubscriptionFilterCustomerFilter(StiggInput):
 class CustomerSubscriptionFilterPlanFilter(StiggInput):
     """The schema's input ``CustomerSubscriptionFilterPlanFilter``."""
 
-    and_: tuple[CustomerSubscriptionFilterPlanFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[CustomerSubscriptionFilterPlanFilter, ...] | None" = Field(
+        default=None, alias="and"
+    )
     billing_id: StringFieldComparison | None = None
     created_at: DateFieldComparison | None = None
     description: StringFieldComparison | None = None
@@ -1187,7 +1187,7 @@ class CustomerSubscriptionFilterPlanFilter(StiggInput):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     is_latest: BooleanFieldComparison | None = None
-    or_: tuple[CustomerSubscriptionFilterPlanFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[CustomerSubscriptionFilterPlanFilter, ...] | None" = Field(default=None, alias="or")
     pricing_type: PricingTypeFilterComparison | None = None
     product_id: StringFieldComparison | None = None
     ref_id: StringFieldComparison | None = None
@@ -1199,7 +1199,7 @@ class CustomerSubscriptionFilterPlanFilter(StiggInput):
 class CustomerSubscriptionFilterSubscriptionPriceFilter(StiggInput):
     """The schema's input ``CustomerSubscriptionFilterSubscriptionPriceFilter``."""
 
-    and_: tuple[CustomerSubscriptionFilterSubscriptionPriceFilter, ...] | None = Field(
+    and_: "tuple[CustomerSubscriptionFilterSubscriptionPriceFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     billing_model: BillingModelFilterComparison | None = None
@@ -1207,7 +1207,7 @@ class CustomerSubscriptionFilterSubscriptionPriceFilter(StiggInput):
     feature_id: StringFieldComparison | None = None
     has_soft_limit: BooleanFieldComparison | None = None
     id: UUIDFilterComparison | None = None
-    or_: tuple[CustomerSubscriptionFilterSubscriptionPriceFilter, ...] | None = Field(
+    or_: "tuple[CustomerSubscriptionFilterSubscriptionPriceFilter, ...] | None" = Field(
         default=None, alias="or"
     )
     updated_at: DateFieldComparison | None = None
@@ -1217,12 +1217,12 @@ class CustomerSubscriptionFilterSubscriptionPriceFilter(StiggInput):
 class CustomerSubscriptionFilterCustomerResourceFilter(StiggInput):
     """The schema's input ``CustomerSubscriptionFilterCustomerResourceFilter``."""
 
-    and_: tuple[CustomerSubscriptionFilterCustomerResourceFilter, ...] | None = Field(
+    and_: "tuple[CustomerSubscriptionFilterCustomerResourceFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     created_at: DateFieldComparison | None = None
     environment_id: UUIDFilterComparison | None = None
-    or_: tuple[CustomerSubscriptionFilterCustomerResourceFilter, ...] | None = Field(
+    or_: "tuple[CustomerSubscriptionFilterCustomerResourceFilter, ...] | None" = Field(
         default=None, alias="or"
     )
     resource_id: StringFieldComparison | None = None
@@ -1231,13 +1231,13 @@ class CustomerSubscriptionFilterCustomerResourceFilter(StiggInput):
 class CustomerSubscriptionFilterSubscriptionEntitlementFilter(StiggInput):
     """The schema's input ``CustomerSubscriptionFilterSubscriptionEntitlementFilter``."""
 
-    and_: tuple[CustomerSubscriptionFilterSubscriptionEntitlementFilter, ...] | None = Field(
+    and_: "tuple[CustomerSubscriptionFilterSubscriptionEntitlementFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     created_at: DateFieldComparison | None = None
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
-    or_: tuple[CustomerSubscriptionFilterSubscriptionEntitlementFilter, ...] | None = Field(
+    or_: "tuple[CustomerSubscriptionFilterSubscriptionEntitlementFilter, ...] | None" = Field(
         default=None, alias="or"
     )
     subscription_id: StringFieldComparison | None = None
@@ -1248,7 +1248,7 @@ class CustomerSubscriptionFilter(StiggInput):
     """The schema's input ``CustomerSubscriptionFilter``."""
 
     addons: CustomerSubscriptionFilterSubscriptionAddonFilter | None = None
-    and_: tuple[CustomerSubscriptionFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[CustomerSubscriptionFilter, ...] | None" = Field(default=None, alias="and")
     billing_cycle_anchor: DateFieldComparison | None = None
     billing_id: StringFieldComparison | None = None
     cancel_reason: SubscriptionCancelReasonFilterComparison | None = None
@@ -1265,7 +1265,7 @@ class CustomerSubscriptionFilter(StiggInput):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     old_billing_id: StringFieldComparison | None = None
-    or_: tuple[CustomerSubscriptionFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[CustomerSubscriptionFilter, ...] | None" = Field(default=None, alias="or")
     paying_customer: CustomerSubscriptionFilterCustomerFilter | None = None
     paying_customer_id: UUIDFilterComparison | None = None
     payment_collection: PaymentCollectionFilterComparison | None = None
@@ -1536,7 +1536,7 @@ class PreviewSubscriptionInput(StiggInput):
 class PriceFilterPackageDTOFilter(StiggInput):
     """The schema's input ``PriceFilterPackageDTOFilter``."""
 
-    and_: tuple[PriceFilterPackageDTOFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[PriceFilterPackageDTOFilter, ...] | None" = Field(default=None, alias="and")
     billing_id: StringFieldComparison | None = None
     created_at: DateFieldComparison | None = None
     description: StringFieldComparison | None = None
@@ -1544,7 +1544,7 @@ class PriceFilterPackageDTOFilter(StiggInput):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     is_latest: BooleanFieldComparison | None = None
-    or_: tuple[PriceFilterPackageDTOFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[PriceFilterPackageDTOFilter, ...] | None" = Field(default=None, alias="or")
     pricing_type: PricingTypeFilterComparison | None = None
     product_id: StringFieldComparison | None = None
     ref_id: StringFieldComparison | None = None
@@ -1575,14 +1575,14 @@ class TiersModeFilterComparison(StiggInput):
 class PriceFilter(StiggInput):
     """The schema's input ``PriceFilter``."""
 
-    and_: tuple[PriceFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[PriceFilter, ...] | None" = Field(default=None, alias="and")
     billing_cadence: BillingCadenceFilterComparison | None = None
     billing_id: StringFieldComparison | None = None
     billing_model: BillingModelFilterComparison | None = None
     billing_period: BillingPeriodFilterComparison | None = None
     created_at: DateFieldComparison | None = None
     id: UUIDFilterComparison | None = None
-    or_: tuple[PriceFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[PriceFilter, ...] | None" = Field(default=None, alias="or")
     package: PriceFilterPackageDTOFilter | None = None
     tiers_mode: TiersModeFilterComparison | None = None
 
@@ -1617,7 +1617,7 @@ class ProductStatusFilterComparison(StiggInput):
 class ProductFilter(StiggInput):
     """The schema's input ``ProductFilter``."""
 
-    and_: tuple[ProductFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[ProductFilter, ...] | None" = Field(default=None, alias="and")
     aws_marketplace_product_code: StringFieldComparison | None = None
     aws_marketplace_product_id: StringFieldComparison | None = None
     created_at: DateFieldComparison | None = None
@@ -1627,7 +1627,7 @@ class ProductFilter(StiggInput):
     id: UUIDFilterComparison | None = None
     is_default_product: BooleanFieldComparison | None = None
     multiple_subscriptions: BooleanFieldComparison | None = None
-    or_: tuple[ProductFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[ProductFilter, ...] | None" = Field(default=None, alias="or")
     ref_id: StringFieldComparison | None = None
     status: ProductStatusFilterComparison | None = None
     updated_at: DateFieldComparison | None = None
@@ -1644,11 +1644,11 @@ class ProductSort(StiggInput):
 class PromotionalEntitlementFilter(StiggInput):
     """The schema's input ``PromotionalEntitlementFilter``."""
 
-    and_: tuple[PromotionalEntitlementFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[PromotionalEntitlementFilter, ...] | None" = Field(default=None, alias="and")
     created_at: DateFieldComparison | None = None
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
-    or_: tuple[PromotionalEntitlementFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[PromotionalEntitlementFilter, ...] | None" = Field(default=None, alias="or")
     status: PromotionalEntitlementStatusFilterComparison | None = None
     updated_at: DateFieldComparison | None = None
 
@@ -1881,21 +1881,21 @@ class RevokePromotionalEntitlementInput(RevokePromotionalEntitlementInputExtensi
 class SubscriptionAddonFilterPriceFilter(StiggInput):
     """The schema's input ``SubscriptionAddonFilterPriceFilter``."""
 
-    and_: tuple[SubscriptionAddonFilterPriceFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[SubscriptionAddonFilterPriceFilter, ...] | None" = Field(default=None, alias="and")
     billing_cadence: BillingCadenceFilterComparison | None = None
     billing_id: StringFieldComparison | None = None
     billing_model: BillingModelFilterComparison | None = None
     billing_period: BillingPeriodFilterComparison | None = None
     created_at: DateFieldComparison | None = None
     id: UUIDFilterComparison | None = None
-    or_: tuple[SubscriptionAddonFilterPriceFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[SubscriptionAddonFilterPriceFilter, ...] | None" = Field(default=None, alias="or")
     tiers_mode: TiersModeFilterComparison | None = None
 
 
 class SubscriptionAddonFilterCustomerSubscriptionFilter(StiggInput):
     """The schema's input ``SubscriptionAddonFilterCustomerSubscriptionFilter``."""
 
-    and_: tuple[SubscriptionAddonFilterCustomerSubscriptionFilter, ...] | None = Field(
+    and_: "tuple[SubscriptionAddonFilterCustomerSubscriptionFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     billing_cycle_anchor: DateFieldComparison | None = None
@@ -1913,7 +1913,7 @@ class SubscriptionAddonFilterCustomerSubscriptionFilter(StiggInput):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     old_billing_id: StringFieldComparison | None = None
-    or_: tuple[SubscriptionAddonFilterCustomerSubscriptionFilter, ...] | None = Field(
+    or_: "tuple[SubscriptionAddonFilterCustomerSubscriptionFilter, ...] | None" = Field(
         default=None, alias="or"
     )
     paying_customer_id: UUIDFilterComparison | None = None
@@ -1931,10 +1931,10 @@ class SubscriptionAddonFilterCustomerSubscriptionFilter(StiggInput):
 class SubscriptionAddonFilter(StiggInput):
     """The schema's input ``SubscriptionAddonFilter``."""
 
-    and_: tuple[SubscriptionAddonFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[SubscriptionAddonFilter, ...] | None" = Field(default=None, alias="and")
     created_at: DateFieldComparison | None = None
     id: UUIDFilterComparison | None = None
-    or_: tuple[SubscriptionAddonFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[SubscriptionAddonFilter, ...] | None" = Field(default=None, alias="or")
     price: SubscriptionAddonFilterPriceFilter | None = None
     quantity: NumberFieldComparison | None = None
     subscription: SubscriptionAddonFilterCustomerSubscriptionFilter | None = None
@@ -1972,7 +1972,7 @@ class SubscriptionCancellationInput(SubscriptionCancellationInputExtension):
 class SubscriptionEntitlementFilterFeatureFilter(StiggInput):
     """The schema's input ``SubscriptionEntitlementFilterFeatureFilter``."""
 
-    and_: tuple[SubscriptionEntitlementFilterFeatureFilter, ...] | None = Field(
+    and_: "tuple[SubscriptionEntitlementFilterFeatureFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     created_at: DateFieldComparison | None = None
@@ -1983,7 +1983,7 @@ class SubscriptionEntitlementFilterFeatureFilter(StiggInput):
     feature_type: FeatureTypeFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     meter_type: MeterTypeFilterComparison | None = None
-    or_: tuple[SubscriptionEntitlementFilterFeatureFilter, ...] | None = Field(
+    or_: "tuple[SubscriptionEntitlementFilterFeatureFilter, ...] | None" = Field(
         default=None, alias="or"
     )
     ref_id: StringFieldComparison | None = None
@@ -1993,7 +1993,7 @@ class SubscriptionEntitlementFilterFeatureFilter(StiggInput):
 class SubscriptionEntitlementFilterCustomerSubscriptionFilter(StiggInput):
     """The schema's input ``SubscriptionEntitlementFilterCustomerSubscriptionFilter``."""
 
-    and_: tuple[SubscriptionEntitlementFilterCustomerSubscriptionFilter, ...] | None = Field(
+    and_: "tuple[SubscriptionEntitlementFilterCustomerSubscriptionFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     billing_cycle_anchor: DateFieldComparison | None = None
@@ -2011,7 +2011,7 @@ class SubscriptionEntitlementFilterCustomerSubscriptionFilter(StiggInput):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     old_billing_id: StringFieldComparison | None = None
-    or_: tuple[SubscriptionEntitlementFilterCustomerSubscriptionFilter, ...] | None = Field(
+    or_: "tuple[SubscriptionEntitlementFilterCustomerSubscriptionFilter, ...] | None" = Field(
         default=None, alias="or"
     )
     paying_customer_id: UUIDFilterComparison | None = None
@@ -2029,12 +2029,12 @@ class SubscriptionEntitlementFilterCustomerSubscriptionFilter(StiggInput):
 class SubscriptionEntitlementFilter(StiggInput):
     """The schema's input ``SubscriptionEntitlementFilter``."""
 
-    and_: tuple[SubscriptionEntitlementFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[SubscriptionEntitlementFilter, ...] | None" = Field(default=None, alias="and")
     created_at: DateFieldComparison | None = None
     environment_id: UUIDFilterComparison | None = None
     feature: SubscriptionEntitlementFilterFeatureFilter | None = None
     id: UUIDFilterComparison | None = None
-    or_: tuple[SubscriptionEntitlementFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[SubscriptionEntitlementFilter, ...] | None" = Field(default=None, alias="or")
     subscription: SubscriptionEntitlementFilterCustomerSubscriptionFilter | None = None
     subscription_id: StringFieldComparison | None = None
     updated_at: DateFieldComparison | None = None
@@ -2101,21 +2101,21 @@ class SubscriptionMigrationInput(SubscriptionMigrationInputExtension):
 class SubscriptionPriceFilterPriceFilter(StiggInput):
     """The schema's input ``SubscriptionPriceFilterPriceFilter``."""
 
-    and_: tuple[SubscriptionPriceFilterPriceFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[SubscriptionPriceFilterPriceFilter, ...] | None" = Field(default=None, alias="and")
     billing_cadence: BillingCadenceFilterComparison | None = None
     billing_id: StringFieldComparison | None = None
     billing_model: BillingModelFilterComparison | None = None
     billing_period: BillingPeriodFilterComparison | None = None
     created_at: DateFieldComparison | None = None
     id: UUIDFilterComparison | None = None
-    or_: tuple[SubscriptionPriceFilterPriceFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[SubscriptionPriceFilterPriceFilter, ...] | None" = Field(default=None, alias="or")
     tiers_mode: TiersModeFilterComparison | None = None
 
 
 class SubscriptionPriceFilterCustomerSubscriptionFilter(StiggInput):
     """The schema's input ``SubscriptionPriceFilterCustomerSubscriptionFilter``."""
 
-    and_: tuple[SubscriptionPriceFilterCustomerSubscriptionFilter, ...] | None = Field(
+    and_: "tuple[SubscriptionPriceFilterCustomerSubscriptionFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     billing_cycle_anchor: DateFieldComparison | None = None
@@ -2133,7 +2133,7 @@ class SubscriptionPriceFilterCustomerSubscriptionFilter(StiggInput):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     old_billing_id: StringFieldComparison | None = None
-    or_: tuple[SubscriptionPriceFilterCustomerSubscriptionFilter, ...] | None = Field(
+    or_: "tuple[SubscriptionPriceFilterCustomerSubscriptionFilter, ...] | None" = Field(
         default=None, alias="or"
     )
     paying_customer_id: UUIDFilterComparison | None = None
@@ -2151,13 +2151,13 @@ class SubscriptionPriceFilterCustomerSubscriptionFilter(StiggInput):
 class SubscriptionPriceFilter(StiggInput):
     """The schema's input ``SubscriptionPriceFilter``."""
 
-    and_: tuple[SubscriptionPriceFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[SubscriptionPriceFilter, ...] | None" = Field(default=None, alias="and")
     billing_model: BillingModelFilterComparison | None = None
     created_at: DateFieldComparison | None = None
     feature_id: StringFieldComparison | None = None
     has_soft_limit: BooleanFieldComparison | None = None
     id: UUIDFilterComparison | None = None
-    or_: tuple[SubscriptionPriceFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[SubscriptionPriceFilter, ...] | None" = Field(default=None, alias="or")
     price: SubscriptionPriceFilterPriceFilter | None = None
     subscription: SubscriptionPriceFilterCustomerSubscriptionFilter | None = None
     updated_at: DateFieldComparison | None = None
@@ -2175,7 +2175,7 @@ class SubscriptionPriceSort(StiggInput):
 class SubscriptionQueryFilterCustomerFilter(StiggInput):
     """The schema's input ``SubscriptionQueryFilterCustomerFilter``."""
 
-    and_: tuple[SubscriptionQueryFilterCustomerFilter, ...] | None = Field(
+    and_: "tuple[SubscriptionQueryFilterCustomerFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     aws_marketplace_customer_id: StringFieldComparison | None = None
@@ -2190,7 +2190,9 @@ class SubscriptionQueryFilterCustomerFilter(StiggInput):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     name: StringFieldComparison | None = None
-    or_: tuple[SubscriptionQueryFilterCustomerFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[SubscriptionQueryFilterCustomerFilter, ...] | None" = Field(
+        default=None, alias="or"
+    )
     ref_id: StringFieldComparison | None = None
     salesforce_id: StringFieldComparison | None = None
     search_query: CustomerSearchQueryFilterComparison | None = None
@@ -2200,7 +2202,7 @@ class SubscriptionQueryFilterCustomerFilter(StiggInput):
 class SubscriptionQueryFilterPlanFilter(StiggInput):
     """The schema's input ``SubscriptionQueryFilterPlanFilter``."""
 
-    and_: tuple[SubscriptionQueryFilterPlanFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[SubscriptionQueryFilterPlanFilter, ...] | None" = Field(default=None, alias="and")
     billing_id: StringFieldComparison | None = None
     created_at: DateFieldComparison | None = None
     description: StringFieldComparison | None = None
@@ -2208,7 +2210,7 @@ class SubscriptionQueryFilterPlanFilter(StiggInput):
     environment_id: UUIDFilterComparison | None = None
     id: UUIDFilterComparison | None = None
     is_latest: BooleanFieldComparison | None = None
-    or_: tuple[SubscriptionQueryFilterPlanFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[SubscriptionQueryFilterPlanFilter, ...] | None" = Field(default=None, alias="or")
     pricing_type: PricingTypeFilterComparison | None = None
     product_id: StringFieldComparison | None = None
     ref_id: StringFieldComparison | None = None
@@ -2220,12 +2222,12 @@ class SubscriptionQueryFilterPlanFilter(StiggInput):
 class SubscriptionQueryFilterCustomerResourceFilter(StiggInput):
     """The schema's input ``SubscriptionQueryFilterCustomerResourceFilter``."""
 
-    and_: tuple[SubscriptionQueryFilterCustomerResourceFilter, ...] | None = Field(
+    and_: "tuple[SubscriptionQueryFilterCustomerResourceFilter, ...] | None" = Field(
         default=None, alias="and"
     )
     created_at: DateFieldComparison | None = None
     environment_id: UUIDFilterComparison | None = None
-    or_: tuple[SubscriptionQueryFilterCustomerResourceFilter, ...] | None = Field(
+    or_: "tuple[SubscriptionQueryFilterCustomerResourceFilter, ...] | None" = Field(
         default=None, alias="or"
     )
     resource_id: StringFieldComparison | None = None
@@ -2234,7 +2236,7 @@ class SubscriptionQueryFilterCustomerResourceFilter(StiggInput):
 class SubscriptionQueryFilter(StiggInput):
     """The schema's input ``SubscriptionQueryFilter``."""
 
-    and_: tuple[SubscriptionQueryFilter, ...] | None = Field(default=None, alias="and")
+    and_: "tuple[SubscriptionQueryFilter, ...] | None" = Field(default=None, alias="and")
     billing_id: StringFieldComparison | None = None
     cancellation_date: DateFieldComparison | None = None
     created_at: DateFieldComparison | None = None
@@ -2242,7 +2244,7 @@ class SubscriptionQueryFilter(StiggInput):
     customer_id: StringFieldComparison | None = None
     end_date: DateFieldComparison | None = None
     environment_id: UUIDFilterComparison | None = None
-    or_: tuple[SubscriptionQueryFilter, ...] | None = Field(default=None, alias="or")
+    or_: "tuple[SubscriptionQueryFilter, ...] | None" = Field(default=None, alias="or")
     payment_collection: PaymentCollectionFilterComparison | None = None
     plan: SubscriptionQueryFilterPlanFilter | None = None
     pricing_type: PricingTypeFilterComparison | None = None
