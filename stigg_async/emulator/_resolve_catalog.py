@@ -15,6 +15,7 @@ from stigg_async.emulator._catalog import AddonDef, PlanDef, PriceDef
 from stigg_async.emulator._errors import EmulatorError, ErrorCode
 from stigg_async.emulator._query import UNKNOWN, matches, paginate, sort_items
 from stigg_async.emulator._state import prices_for
+from stigg_async.emulator._views import ENVIRONMENT_ID
 
 if TYPE_CHECKING:
     from stigg_async.emulator._resolvers import ResolverContext
@@ -129,7 +130,7 @@ def paywall(_: Any, info: Info, input: dict[str, Any]) -> Any:
                 "resourceId": resource_id,
                 "createdAt": customer.created_at,
                 "customer": ctx.views.customer(customer),
-                "environmentId": ctx.views.customer(customer).get("environmentId"),
+                "environmentId": ENVIRONMENT_ID,
                 "subscriptions": lambda **_: active,
             }
             if resource_id and customer is not None
