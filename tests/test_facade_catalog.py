@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import pytest
+import pytest_asyncio
 
 from stigg_async import AsyncStigg, StiggValidationError
+from stigg_async._clock import FakeClock
 from stigg_async._errors import StiggGraphQLError
 from stigg_async.emulator import Emulator
+from stigg_async.testing import STIGG_EMULATOR_API_KEY
+from tests.support.breadth_catalog import breadth_catalog
 
 pytestmark = pytest.mark.asyncio
+
+
+@pytest_asyncio.fixture
+async def stigg_emulator(stigg_emulator_clock: FakeClock) -> AsyncIterator[Emulator]:
+    """The emulator with the breadth catalog (a Danish price, a plan hidden from paywalls)."""
+    async with Emulator(
+        api_key=STIGG_EMULATOR_API_KEY, clock=stigg_emulator_clock, catalog=breadth_catalog()
+    ) as emulator:
+        yield emulator
 
 
 async def test_paywall_lists_visible_plans_in_catalog_order(stigg_client: AsyncStigg) -> None:

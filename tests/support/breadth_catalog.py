@@ -1,20 +1,15 @@
-"""An emulator whose catalog adds a Danish price and a plan hidden from the paywall."""
+"""A catalog for the breadth tests: the default one plus a Danish price and a hidden plan."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest_asyncio
-
-from stigg_async._clock import FakeClock
-from stigg_async.emulator import Emulator
 from stigg_async.emulator._catalog import default_catalog_path
-from stigg_async.testing import STIGG_EMULATOR_API_KEY
 
 
-def catalog() -> dict[str, Any]:
+def breadth_catalog() -> dict[str, Any]:
+    """The default catalog with a DK price for essentials and a plan hidden from the paywall."""
     data: dict[str, Any] = json.loads(default_catalog_path().read_text(encoding="utf-8"))
     essentials = next(p for p in data["plans"] if p["id"] == "plan-revvenu-essentials")
     essentials["prices"].append(
@@ -38,11 +33,3 @@ def catalog() -> dict[str, Any]:
         }
     )
     return data
-
-
-@pytest_asyncio.fixture
-async def stigg_emulator(stigg_emulator_clock: FakeClock) -> AsyncIterator[Emulator]:
-    async with Emulator(
-        api_key=STIGG_EMULATOR_API_KEY, clock=stigg_emulator_clock, catalog=catalog()
-    ) as emulator:
-        yield emulator
