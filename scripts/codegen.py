@@ -57,6 +57,24 @@ HEADER = (
     "# ruff: noqa: E501\n"
 )
 
+#: Docstrings of enums whose schema type has no description.
+ENUM_DOCS = {
+    "AccessDeniedReason": ("Why an entitlement check denied access."),
+    "Currency": ("ISO-4217 currency codes the API accepts."),
+    "EntitlementResetPeriod": ("How often metered usage resets."),
+    "EntitlementsStateAccessDeniedReason": ("Why every entitlement of a customer is denied."),
+    "FeatureType": ("Kind of feature: on/off, numeric limit, or one of a set of values."),
+    "MeterType": ("How a numeric feature's usage is metered (``NONE`` means a plain limit value)."),
+    "PaymentCollection": ("State of the payment for a subscription's latest invoice."),
+    "ProvisionSubscriptionStatus": ("Outcome of provisioning a subscription."),
+    "SubscriptionDecisionStrategy": (
+        "How provisioning a customer decided which subscription to create."
+    ),
+    "SubscriptionStatus": ("Lifecycle state of a subscription."),
+    "UsageUpdateBehavior": (
+        "Whether a usage report adds to (``DELTA``) or replaces (``SET``) the usage."
+    ),
+}
 #: GraphQL scalar -> field type (names from stigg_async._models._base).
 SCALARS = {
     "String": "Text",
@@ -198,9 +216,8 @@ def render_enums(schema: GraphQLSchema) -> str:
     for enum in enums:
         noqa = "" if enum.name[:1].isupper() else "  # noqa: N801 (the schema's spelling)"
         out += ["", "", f"class {enum.name}(SchemaEnum):{noqa}"]
-        out += _docstring(
-            _doc_line(enum.description, f"Values of the schema enum ``{enum.name}``.")
-        )
+        fallback = ENUM_DOCS.get(enum.name, f"Values of the schema enum ``{enum.name}``.")
+        out += _docstring(_doc_line(enum.description, fallback))
         out.append("")
         seen: set[str] = set()
         for value in sorted(enum.values):

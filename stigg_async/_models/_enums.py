@@ -111,7 +111,7 @@ __all__ = [
 
 
 class AccessDeniedReason(SchemaEnum):
-    """Values of the schema enum ``AccessDeniedReason``."""
+    """Why an entitlement check denied access."""
 
     BUDGET_EXCEEDED = "BudgetExceeded"
     CUSTOMER_IS_ARCHIVED = "CustomerIsArchived"
@@ -330,7 +330,7 @@ class CreditGrantCadence(SchemaEnum):
 
 
 class Currency(SchemaEnum):
-    """Values of the schema enum ``Currency``."""
+    """ISO-4217 currency codes the API accepts."""
 
     AED = "AED"
     ALL = "ALL"
@@ -524,7 +524,7 @@ class EntitlementBehavior(SchemaEnum):
 
 
 class EntitlementResetPeriod(SchemaEnum):
-    """Values of the schema enum ``EntitlementResetPeriod``."""
+    """How often metered usage resets."""
 
     DAY = "DAY"
     HOUR = "HOUR"
@@ -534,7 +534,7 @@ class EntitlementResetPeriod(SchemaEnum):
 
 
 class EntitlementsStateAccessDeniedReason(SchemaEnum):
-    """Values of the schema enum ``EntitlementsStateAccessDeniedReason``."""
+    """Why every entitlement of a customer is denied."""
 
     CUSTOMER_IS_ARCHIVED = "CustomerIsArchived"
     CUSTOMER_NOT_FOUND = "CustomerNotFound"
@@ -591,7 +591,7 @@ class FeatureStatus(SchemaEnum):
 
 
 class FeatureType(SchemaEnum):
-    """Values of the schema enum ``FeatureType``."""
+    """Kind of feature: on/off, numeric limit, or one of a set of values."""
 
     BOOLEAN = "BOOLEAN"
     ENUM = "ENUM"
@@ -621,7 +621,7 @@ class InvoiceLineItemType(SchemaEnum):
 
 
 class MeterType(SchemaEnum):
-    """Values of the schema enum ``MeterType``."""
+    """How a numeric feature's usage is metered (``NONE`` means a plain limit value)."""
 
     FLUCTUATING = "Fluctuating"
     INCREMENTAL = "Incremental"
@@ -667,7 +667,7 @@ class PackageStatus(SchemaEnum):
 
 
 class PaymentCollection(SchemaEnum):
-    """Values of the schema enum ``PaymentCollection``."""
+    """State of the payment for a subscription's latest invoice."""
 
     ACTION_REQUIRED = "ACTION_REQUIRED"
     FAILED = "FAILED"
@@ -780,7 +780,7 @@ class ProrationBehavior(SchemaEnum):
 
 
 class ProvisionSubscriptionStatus(SchemaEnum):
-    """Values of the schema enum ``ProvisionSubscriptionStatus``."""
+    """Outcome of provisioning a subscription."""
 
     PAYMENT_REQUIRED = "PAYMENT_REQUIRED"
     SUCCESS = "SUCCESS"
@@ -879,7 +879,7 @@ class SubscriptionCouponStatus(SchemaEnum):
 
 
 class SubscriptionDecisionStrategy(SchemaEnum):
-    """Values of the schema enum ``SubscriptionDecisionStrategy``."""
+    """How provisioning a customer decided which subscription to create."""
 
     PREDEFINED_FREE_PLAN = "PREDEFINED_FREE_PLAN"
     PREDEFINED_TRIAL_PLAN = "PREDEFINED_TRIAL_PLAN"
@@ -1004,7 +1004,7 @@ class SubscriptionStartSetup(SchemaEnum):
 
 
 class SubscriptionStatus(SchemaEnum):
-    """Values of the schema enum ``SubscriptionStatus``."""
+    """Lifecycle state of a subscription."""
 
     ACTIVE = "ACTIVE"
     CANCELED = "CANCELED"
@@ -1060,7 +1060,7 @@ class UnitTransformationRound(SchemaEnum):
 
 
 class UsageUpdateBehavior(SchemaEnum):
-    """Values of the schema enum ``UsageUpdateBehavior``."""
+    """Whether a usage report adds to (``DELTA``) or replaces (``SET``) the usage."""
 
     DELTA = "DELTA"
     SET = "SET"
