@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SCHEMA_SOURCE ?= ../shared/reference/stigg-schema.graphql
 
-.PHONY: help venv test demo bench reliability lint typecheck format schema emulator clean
+.PHONY: help venv test demo bench reliability lint typecheck format schema codegen emulator clean
 
 help:
 	@echo "make demo         run examples/quickstart.py against the built-in emulator"
@@ -14,6 +14,7 @@ help:
 	@echo "make bench        run the benchmarks, write docs/benchmarks.md"
 	@echo "make reliability  run the full reliability suite and print its summary"
 	@echo "make schema       regenerate operations/schema.graphql (SCHEMA_SOURCE=file, or API_URL= and API_KEY=)"
+	@echo "make codegen      regenerate the enums and input models from operations/schema.graphql"
 	@echo "make emulator     start the emulator on 127.0.0.1:8787"
 
 $(STAMP): pyproject.toml
@@ -53,6 +54,10 @@ ifdef API_URL
 else
 	$(PY) scripts/prune_schema.py --source "$(SCHEMA_SOURCE)" --out operations/schema.graphql
 endif
+	$(PY) scripts/codegen.py
+
+codegen: $(STAMP)
+	$(PY) scripts/codegen.py
 
 emulator: $(STAMP)
 	$(PY) -m stigg_async.emulator --host 127.0.0.1 --port 8787 --api-key dev-key

@@ -31,6 +31,9 @@ SECTIONS = [
     ("_SubscriptionMethods", "Subscriptions and checkout"),
     ("_ReportingMethods", "Direct usage reports and server-side checks"),
     ("_PromotionMethods", "Promotions and coupons"),
+    ("_CatalogMethods", "Catalog and pricing pages"),
+    ("_SubscriptionAdminMethods", "Subscriptions at full breadth: lists, previews, transfers"),
+    ("_PagingMethods", "Iterating over every page"),
 ]
 
 HEADER = """# API reference: `AsyncStigg`

@@ -45,6 +45,11 @@ QUERY_FIELDS = (
     "entitlement",
     "cachedEntitlements",
     "entitlementsState",
+    "paywall",
+    "mockPaywall",
+    "products",
+    "sdkConfiguration",
+    "subscriptions",
 )
 MUTATION_FIELDS = (
     "provisionCustomer",
@@ -63,6 +68,13 @@ MUTATION_FIELDS = (
     "reportUsageBulk",
     "reportEvent",
     "createUsageMeasurement",
+    "previewSubscription",
+    "previewNextInvoice",
+    "applySubscription",
+    "transferSubscription",
+    "transferSubscriptionToResource",
+    "delegateSubscriptionToCustomer",
+    "cancelSchedule",
 )
 
 HEADER = (

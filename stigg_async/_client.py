@@ -23,13 +23,16 @@ from stigg_async._errors import (
     StiggConfigurationError,
     StiggValidationError,
 )
+from stigg_async._facade_catalog import _CatalogMethods
 from stigg_async._facade_core import _FacadeCore
 from stigg_async._facade_customers import _CustomerMethods
 from stigg_async._facade_entitlements import _EntitlementMethods
 from stigg_async._facade_guards import _EntitlementGuards
+from stigg_async._facade_paging import _PagingMethods
 from stigg_async._facade_promotions import _PromotionMethods
 from stigg_async._facade_reporting import _ReportingMethods
 from stigg_async._facade_subscriptions import _SubscriptionMethods
+from stigg_async._facade_subscriptions_admin import _SubscriptionAdminMethods
 from stigg_async._facade_usage import _UsageMethods
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import DEFAULT_API_URL, GraphQLTransport
@@ -51,6 +54,9 @@ API_URL_ENV = "STIGG_API_URL"
 
 class AsyncStigg(
     _EntitlementGuards,
+    _PagingMethods,
+    _CatalogMethods,
+    _SubscriptionAdminMethods,
     _EntitlementMethods,
     _UsageMethods,
     _CustomerMethods,

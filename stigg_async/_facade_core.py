@@ -23,7 +23,7 @@ from stigg_async._errors import (
 )
 from stigg_async._models import build_input, parse_input, parse_result
 from stigg_async._operations import operation
-from stigg_async._refreshes import REFRESHES_ENTITLEMENTS, affected_customer
+from stigg_async._refreshes import REFRESHES_ENTITLEMENTS, affected_customer, affected_customers
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import GraphQLTransport
 
@@ -287,5 +287,6 @@ class _FacadeCore:
         result = data[op.root_field]
         if name in REFRESHES_ENTITLEMENTS:
             # One place for every method: the next local check must show the change.
-            await self._refresh_customer(affected_customer(variables, result))
+            for customer_id in affected_customers(variables, result):
+                await self._refresh_customer(customer_id)
         return result

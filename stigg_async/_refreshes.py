@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["REFRESHES_ENTITLEMENTS", "affected_customer"]
+__all__ = ["REFRESHES_ENTITLEMENTS", "affected_customer", "affected_customers"]
 
 #: Operation (document) names whose success changes a customer's entitlements.
 REFRESHES_ENTITLEMENTS: frozenset[str] = frozenset(
@@ -26,6 +26,10 @@ REFRESHES_ENTITLEMENTS: frozenset[str] = frozenset(
         "MigrateSubscriptionToLatest",
         "GrantPromotionalEntitlements",
         "RevokePromotionalEntitlement",
+        "ApplySubscription",
+        "TransferSubscription",
+        "TransferSubscriptionToResource",
+        "DelegateSubscriptionToCustomer",
     }
 )
 
@@ -63,3 +67,20 @@ def affected_customer(variables: Mapping[str, Any] | None, result: Any) -> str |
     if isinstance(result, Mapping) and result.get("status") == "PAYMENT_REQUIRED":
         return None  # nothing was provisioned yet: the checkout has to complete first
     return _find(variables) or _find(result)
+
+
+def affected_customers(variables: Mapping[str, Any] | None, result: Any) -> list[str]:
+    """Every customer an operation changed: :func:`affected_customer`, and a delegated
+    subscription's paying customer (who lost the entitlements it handed over).
+
+    Example:
+        >>> affected_customers(
+        ...     {"input": {"subscriptionId": "s"}},
+        ...     {"customer": {"customerId": "c-2"}, "payingCustomer": {"customerId": "c-1"}},
+        ... )
+        ['c-2', 'c-1']
+    """
+    found = [affected_customer(variables, result)]
+    if isinstance(result, Mapping):
+        found.append(_find({"customer": result.get("payingCustomer")}))
+    return [c for c in dict.fromkeys(found) if c]

@@ -37,10 +37,15 @@ __all__ = [
     "InputDateTime",
     "Items",
     "JsonObject",
+    "NonEmptyText",
     "NonNegativeFloat",
+    "PageSize",
+    "Percentage",
+    "SchemaEnum",
     "StiggInput",
     "StiggModel",
     "StrictBool",
+    "StrictInt",
     "Text",
     "Url",
     "UtcDateTime",
@@ -53,6 +58,16 @@ T = TypeVar("T")
 #: Longest id we accept locally (the one rule of ``_validation``).
 MAX_ID_LENGTH = _MAX_ID_LENGTH
 MAX_URL_LENGTH = 2048
+
+
+class SchemaEnum(str, Enum):
+    """Base of the schema's enums: a str that prints as its value (``f"{x}"`` is ``"ACTIVE"``)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, format_spec: str) -> str:
+        return format(str(self.value), format_spec)
 
 
 class StiggModel(BaseModel):
@@ -196,6 +211,14 @@ Url = Annotated[
     AfterValidator(_check_visible),
 ]
 StrictBool = Annotated[bool, Strict()]
+#: An integer: a real int (floats and strings are not coerced).
+StrictInt = Annotated[int, Strict()]
+#: Text that must not be empty.
+NonEmptyText = Annotated[str, Strict(), StringConstraints(min_length=1)]
+#: A page size the SDK accepts locally (the API applies its own cap too).
+PageSize = Annotated[int, Strict(), Field(ge=1, le=1000)]
+#: A percentage from 0 to 100.
+Percentage = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
 #: A number that must be finite and within the API's range (doubles count exactly up
 #: to 2**53, the same bound as ``_validation.check_amount``); ints are accepted, bools
 #: and strings are not.

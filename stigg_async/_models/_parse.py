@@ -48,7 +48,7 @@ def describe_errors(exc: ValidationError) -> tuple[str, str | None]:
     """A short message listing the failing fields, and the first failing field's path.
 
     Example:
-        >>> from stigg_async._models._inputs_usage import ReportUsageInput
+        >>> from stigg_async._models._inputs import ReportUsageInput
         >>> try:
         ...     ReportUsageInput.model_validate({"customer_id": "", "feature_id": "f"})
         ... except ValidationError as exc:
@@ -71,7 +71,7 @@ def parse_input(model_cls: type[M], data: Any, *, operation: str | None = None) 
             first one as a dotted path (``"usages.0.value"``).
 
     Example:
-        >>> from stigg_async._models._inputs_entitlement import FetchEntitlementsQuery
+        >>> from stigg_async._models._inputs import FetchEntitlementsQuery
         >>> parse_input(FetchEntitlementsQuery, {"customer_id": "c-1"}).to_variables()
         {'customerId': 'c-1'}
     """
@@ -90,7 +90,7 @@ def build_input(model_cls: type[M], *, operation: str | None = None, **fields: A
     """Build ``model_cls`` from keyword arguments (snake_case names), as :func:`parse_input`.
 
     Example:
-        >>> from stigg_async._models._inputs_usage import ReportUsageInput
+        >>> from stigg_async._models._inputs import ReportUsageInput
         >>> build_input(
         ...     ReportUsageInput, operation="ReportUsage",
         ...     customer_id="c-1", feature_id="feature-02-campaigns", value=2,

@@ -112,6 +112,8 @@ class PriceDef:
     min_unit_quantity: float | None = None
     max_unit_quantity: float | None = None
     key: str = ""
+    #: The country this price applies to (ISO alpha-2); ``None`` is the default price.
+    billing_country_code: str | None = None
 
     @property
     def uuid(self) -> str:
@@ -157,6 +159,8 @@ class PlanDef:
     default_trial: TrialDef | None = None
     metadata: Mapping[str, Any] | None = None
     version: int = 1
+    #: Widgets that do not show this plan (``PAYWALL`` hides it from the paywall).
+    hidden_from_widgets: tuple[str, ...] = ()
 
     @property
     def uuid(self) -> str:
@@ -246,6 +250,7 @@ def _prices(raw: Any, owner: str, currency: str) -> tuple[PriceDef, ...]:
                 min_unit_quantity=item.get("minUnitQuantity"),
                 max_unit_quantity=item.get("maxUnitQuantity"),
                 key=f"{owner}:{index}",
+                billing_country_code=item.get("billingCountryCode"),
             )
         )
     return tuple(result)
@@ -345,6 +350,7 @@ class Catalog:
                 prices=_prices(item.get("prices"), f"plan:{plid}", currency),
                 base_plan_id=item.get("basePlan"),
                 compatible_addons=tuple(item.get("compatibleAddons") or ()),
+                hidden_from_widgets=tuple(item.get("hiddenFromWidgets") or ()),
                 default_trial=(
                     TrialDef(duration=int(trial["duration"]), units=str(trial.get("units", "DAY")))
                     if trial

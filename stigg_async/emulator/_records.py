@@ -92,10 +92,25 @@ class Subscription:
     billing_id: str | None = None
     #: When the status must next be re-evaluated (trial end, scheduled cancel, start).
     next_transition: datetime | None = None
+    #: The customer who pays, when the subscription was delegated to another customer.
+    paying_customer_id: str | None = None
+    #: Changes waiting for the end of the billing period (``cancelSchedule`` drops them).
+    scheduled_updates: list[ScheduledUpdate] = field(default_factory=list)
 
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+
+@dataclass
+class ScheduledUpdate:
+    """A subscription change that takes effect later (an update with a scheduled strategy)."""
+
+    schedule_type: str
+    execution_time: datetime
+    created_at: datetime
+    changes: dict[str, Any]
+    status: str = "Scheduled"
 
 
 @dataclass
@@ -209,6 +224,7 @@ class SubscriptionRequest:
     coupon_id: str | None = None
     billing_id: str | None = None
     checkout: bool = False
+    billing_country_code: str | None = None
 
 
 @dataclass

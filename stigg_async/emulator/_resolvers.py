@@ -22,7 +22,13 @@ if TYPE_CHECKING:
 else:
     Info = GraphQLResolveInfo
 
-__all__ = ["MUTATION_FIELDS", "QUERY_FIELDS", "ResolverContext", "install_resolvers"]
+__all__ = [
+    "MUTATION_FIELDS",
+    "QUERY_FIELDS",
+    "ResolverContext",
+    "install_resolvers",
+    "subscription_request",
+]
 
 Resolver = Callable[..., Any]
 
@@ -54,7 +60,10 @@ def _coupon_of(data: Mapping[str, Any]) -> str | None:
     )
 
 
-def _request(data: Mapping[str, Any], customer_id: str | None = None) -> SubscriptionRequest:
+def subscription_request(
+    data: Mapping[str, Any], customer_id: str | None = None
+) -> SubscriptionRequest:
+    """A :class:`SubscriptionRequest` from a provision/create/estimate/preview input."""
     billing_info = data.get("billingInformation") or {}
     return SubscriptionRequest(
         customer_id=customer_id or str(data.get("customerId")),
@@ -77,6 +86,7 @@ def _request(data: Mapping[str, Any], customer_id: str | None = None) -> Subscri
         coupon_id=_coupon_of(data) or billing_info.get("couponId"),
         billing_id=data.get("billingId"),
         checkout=data.get("checkoutOptions") is not None,
+        billing_country_code=data.get("billingCountryCode"),
     )
 
 
@@ -115,7 +125,7 @@ def provision_customer(_: Any, info: Info, input: dict[str, Any]) -> Any:
     subscription = None
     strategy = "SKIPPED_SUBSCRIPTION_CREATION"
     if params is not None:
-        request = _request(params, customer.customer_id)
+        request = subscription_request(params, customer.customer_id)
         try:
             outcome = state.provision(request)
         except EmulatorError:
@@ -255,12 +265,12 @@ def _provision_result(ctx: ResolverContext, request: SubscriptionRequest) -> dic
 
 
 def provision_subscription(_: Any, info: Info, input: dict[str, Any]) -> Any:
-    return _provision_result(_ctx(info), _request(input))
+    return _provision_result(_ctx(info), subscription_request(input))
 
 
 def create_subscription(_: Any, info: Info, subscription: dict[str, Any]) -> Any:
     ctx = _ctx(info)
-    return ctx.views.subscription(ctx.state.create_subscription(_request(subscription)))
+    return ctx.views.subscription(ctx.state.create_subscription(subscription_request(subscription)))
 
 
 def _subscription_key(data: Mapping[str, Any]) -> str:
@@ -272,6 +282,10 @@ def _subscription_key(data: Mapping[str, Any]) -> str:
 
 def update_one_subscription(_: Any, info: Info, input: dict[str, Any]) -> Any:
     ctx = _ctx(info)
+    if input.get("scheduleStrategy") in ("END_OF_BILLING_PERIOD", "END_OF_BILLING_MONTH"):
+        from stigg_async.emulator._resolve_subscriptions_admin import schedule_update
+
+        return schedule_update(ctx, _subscription_key(input), input)
     addons = input.get("addons")
     sub = ctx.state.update_subscription(
         _subscription_key(input),
@@ -331,7 +345,7 @@ def get_subscription(_: Any, info: Info, input: dict[str, Any]) -> Any:
 
 def estimate_subscription(_: Any, info: Info, input: dict[str, Any]) -> Any:
     ctx = _ctx(info)
-    return ctx.views.preview(ctx.state.estimate(_request(input)))
+    return ctx.views.preview(ctx.state.estimate(subscription_request(input)))
 
 
 def estimate_subscription_update(_: Any, info: Info, input: dict[str, Any]) -> Any:
@@ -529,9 +543,16 @@ MUTATION_FIELDS: dict[str, Resolver] = {
 
 def install_resolvers(schema: GraphQLSchema) -> None:
     """Attach the resolvers to the schema's root fields (every root field has one)."""
+    # Imported here: these modules use this one's context and request helpers.
+    from stigg_async.emulator import _resolve_catalog, _resolve_subscriptions_admin
+
+    queries, mutations = dict(QUERY_FIELDS), dict(MUTATION_FIELDS)
+    for module in (_resolve_catalog, _resolve_subscriptions_admin):
+        queries.update(module.QUERY_FIELDS)
+        mutations.update(module.MUTATION_FIELDS)
     for root, resolvers in (
-        (schema.query_type, QUERY_FIELDS),
-        (schema.mutation_type, MUTATION_FIELDS),
+        (schema.query_type, queries),
+        (schema.mutation_type, mutations),
     ):
         assert root is not None
         missing = set(root.fields) - set(resolvers)

@@ -24,6 +24,7 @@ from stigg_async.emulator._records import (
     Grant,
     Invoice,
     Promotion,
+    ScheduledUpdate,
     Subscription,
     SubscriptionRequest,
     UsageRecord,
@@ -31,7 +32,7 @@ from stigg_async.emulator._records import (
 )
 from stigg_async.emulator._time import add_months, period_bounds
 
-__all__ = ["EmulatorState", "PaymentOutcome", "ProvisionOutcome", "UsageReport"]
+__all__ = ["EmulatorState", "PaymentOutcome", "ProvisionOutcome", "UsageReport", "prices_for"]
 
 _BILLING_PERIOD_RESET = {"MONTHLY": "MONTH", "ANNUALLY": "YEAR"}
 _PROMO_PERIODS: dict[str, Callable[[datetime], datetime]] = {
@@ -102,6 +103,24 @@ class UsageReport:
         self.update_behavior = update_behavior or "DELTA"
         self.idempotency_key = idempotency_key
         self.created_at = created_at
+
+
+def prices_for(
+    prices: Iterable[PriceDef], billing_period: str | None, country: str | None
+) -> list[PriceDef]:
+    """The prices that apply in ``country``: its own if it has any, else the default ones.
+
+    Example:
+        >>> usd = PriceDef("FLAT_FEE", "MONTHLY", 10.0)
+        >>> dkk = PriceDef("FLAT_FEE", "MONTHLY", 70.0, "DKK", billing_country_code="DK")
+        >>> [p.amount for p in prices_for([usd, dkk], "MONTHLY", "DK")]
+        [70.0]
+        >>> [p.amount for p in prices_for([usd, dkk], "MONTHLY", "US")]
+        [10.0]
+    """
+    in_period = [p for p in prices if billing_period is None or p.billing_period == billing_period]
+    local = [p for p in in_period if country is not None and p.billing_country_code == country]
+    return local or [p for p in in_period if p.billing_country_code is None]
 
 
 class EmulatorState:
@@ -266,6 +285,7 @@ class EmulatorState:
         if when is None or when > now:
             return
         sub.next_transition = None
+        self._run_due_schedules(sub, now)
         if sub.status == "NOT_STARTED" and sub.start_date <= now:
             sub.status = "IN_TRIAL" if sub.trial_end_date else "ACTIVE"
         if sub.status == "IN_TRIAL" and sub.trial_end_date and sub.trial_end_date <= now:
@@ -292,10 +312,35 @@ class EmulatorState:
                 sub.start_date if sub.status == "NOT_STARTED" else None,
                 sub.trial_end_date if sub.status == "IN_TRIAL" else None,
                 sub.effective_end_date if sub.status != "CANCELED" else None,
+                *(u.execution_time for u in sub.scheduled_updates if sub.is_live),
             )
             if d is not None and d > now
         ]
         sub.next_transition = min(pending) if pending else None
+
+    def _run_due_schedules(self, sub: Subscription, now: datetime) -> None:
+        """Apply the scheduled updates whose time has come (in the order they were made)."""
+        due = [u for u in sub.scheduled_updates if u.execution_time <= now]
+        if not due or not sub.is_live:
+            return
+        sub.scheduled_updates = [u for u in sub.scheduled_updates if u.execution_time > now]
+        for update in due:
+            changes = update.changes
+            if changes.get("addons") is not None:
+                sub.addons = {k: int(v) for k, v in changes["addons"].items() if v}
+            if changes.get("billing_period"):
+                sub.billing_period = str(changes["billing_period"])
+            if changes.get("unit_quantity") is not None:
+                for price in sub.plan.prices:
+                    if price.billing_model == "PER_UNIT" and price.feature_id:
+                        sub.billable_features[price.feature_id] = float(changes["unit_quantity"])
+            sub.updated_at = update.execution_time
+
+    def schedule(self, sub: Subscription, update: ScheduledUpdate) -> None:
+        """Keep ``update`` until its execution time, when it is applied to ``sub``."""
+        sub.scheduled_updates.append(update)
+        if sub.next_transition is None or update.execution_time < sub.next_transition:
+            sub.next_transition = update.execution_time
 
     def customer_subscriptions(self, customer_id: str) -> list[Subscription]:
         """Every subscription of the customer, newest first, statuses brought up to date."""
@@ -694,6 +739,28 @@ class EmulatorState:
         self._end(sub, at)
         return sub
 
+    def reassign_subscription(
+        self,
+        sub: Subscription,
+        *,
+        customer_id: str | None = None,
+        resource_id: str | None = None,
+        move_resource: bool = False,
+    ) -> Subscription:
+        """Move a subscription to another customer and/or resource (transfer, delegation).
+
+        Its entitlements move with it: they are computed from live subscriptions.
+        """
+        if customer_id is not None and customer_id != sub.customer_id:
+            self.require_customer(customer_id)
+            self._subs_by_customer[sub.customer_id].remove(sub)
+            self._subs_by_customer[customer_id].append(sub)
+            sub.customer_id = customer_id
+        if move_resource:
+            sub.resource_id = resource_id
+        sub.updated_at = self.now()
+        return sub
+
     def migrate_subscription(self, subscription_id: str) -> Subscription:
         """Move the subscription to the latest version of its plan."""
         sub = self.get_subscription(subscription_id)
@@ -724,16 +791,18 @@ class EmulatorState:
         billing_period: str,
         quantities: Mapping[str, float],
         addons: Mapping[str, int],
+        country: str | None = None,
     ) -> float:
         """The recurring price: plan prices for the period plus add-ons times quantity."""
         total = sum(
             self._price_amount(p, quantities)
-            for p in plan.prices
-            if p.billing_period == billing_period
+            for p in prices_for(plan.prices, billing_period, country)
         )
-        return round(total + self.addons_price(billing_period, addons), 2)
+        return round(total + self.addons_price(billing_period, addons, country), 2)
 
-    def addons_price(self, billing_period: str, addons: Mapping[str, int]) -> float:
+    def addons_price(
+        self, billing_period: str, addons: Mapping[str, int], country: str | None = None
+    ) -> float:
         """The add-ons' share of the recurring price."""
         total = 0.0
         for addon_id, quantity in addons.items():
@@ -741,9 +810,7 @@ class EmulatorState:
             if addon is None:
                 continue
             total += quantity * sum(
-                self._price_amount(p, {})
-                for p in addon.prices
-                if p.billing_period == billing_period
+                self._price_amount(p, {}) for p in prices_for(addon.prices, billing_period, country)
             )
         return round(total, 2)
 
@@ -762,7 +829,9 @@ class EmulatorState:
         plan = self._require_plan(request.plan_id)
         self._check_addons(plan, request.addons)
         quantities = self._quantities(plan, request)
-        sub_total = self.price_of(plan, request.billing_period, quantities, request.addons)
+        sub_total = self.price_of(
+            plan, request.billing_period, quantities, request.addons, request.billing_country_code
+        )
         coupon = request.coupon_id or customer.coupon_id
         start = request.start_date or self.now()
         period = _BILLING_PERIOD_RESET.get(request.billing_period, "MONTH")

@@ -28,6 +28,7 @@ from stigg_async.emulator._records import (
     EntitlementValue,
     Invoice,
     Promotion,
+    ScheduledUpdate,
     Subscription,
     UsageResult,
 )
@@ -149,7 +150,7 @@ class Views:
             "billingPeriod": price.billing_period,
             "billingCadence": "RECURRING",
             "billingId": None,
-            "billingCountryCode": None,
+            "billingCountryCode": price.billing_country_code,
             "minUnitQuantity": price.min_unit_quantity,
             "maxUnitQuantity": price.max_unit_quantity,
             "price": self.money(price.amount, price.currency),
@@ -250,7 +251,7 @@ class Views:
                 if plan.default_trial
                 else None
             ),
-            "hiddenFromWidgets": [],
+            "hiddenFromWidgets": list(plan.hidden_from_widgets),
             "environmentId": ENVIRONMENT_ID,
             "createdAt": _CATALOG_EPOCH,
             "updatedAt": _CATALOG_EPOCH,
@@ -579,7 +580,11 @@ class Views:
                     else None
                 ),
                 "customer": customer,
-                "payingCustomer": None,
+                "payingCustomer": lambda **_: (
+                    self.customer(state.customers[sub.paying_customer_id])
+                    if sub.paying_customer_id in state.customers
+                    else None
+                ),
                 "paymentCollection": sub.payment_collection,
                 "paymentCollectionMethod": "CHARGE",
                 "pricingType": sub.plan.pricing_type,
@@ -598,12 +603,26 @@ class Views:
                     else []
                 ),
                 "futureUpdates": [],
-                "scheduledUpdates": [],
+                "scheduledUpdates": lambda **_: [
+                    self.scheduled_update(u) for u in sub.scheduled_updates
+                ],
                 "experimentInfo": None,
                 "syncStates": [],
             }
         )
         return view
+
+    def scheduled_update(self, update: ScheduledUpdate) -> dict[str, Any]:
+        """A ``SubscriptionScheduledUpdate``."""
+        return {
+            "subscriptionScheduleType": update.schedule_type,
+            "scheduleStatus": update.status,
+            "scheduledExecutionTime": update.execution_time,
+            "createdAt": update.created_at,
+            "billingId": None,
+            "scheduleVariables": None,
+            "targetPackage": None,
+        }
 
     def promotion(self, promo: Promotion) -> dict[str, Any]:
         state = self.state

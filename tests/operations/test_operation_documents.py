@@ -58,6 +58,18 @@ REQUIRED = {
     "ReportUsageBulk": "reportUsageBulk",
     "ReportEvent": "reportEvent",
     "CreateUsageMeasurement": "createUsageMeasurement",
+    "GetPaywall": "paywall",
+    "GetMockPaywall": "mockPaywall",
+    "GetProducts": "products",
+    "GetSdkConfiguration": "sdkConfiguration",
+    "GetSubscriptions": "subscriptions",
+    "PreviewSubscription": "previewSubscription",
+    "PreviewNextInvoice": "previewNextInvoice",
+    "ApplySubscription": "applySubscription",
+    "TransferSubscription": "transferSubscription",
+    "TransferSubscriptionToResource": "transferSubscriptionToResource",
+    "DelegateSubscriptionToCustomer": "delegateSubscriptionToCustomer",
+    "CancelSchedule": "cancelSchedule",
 }
 
 DOCUMENT_FILES = sorted(p for p in OPERATIONS.glob("*.graphql") if p.name != "schema.graphql")

@@ -1,0 +1,426 @@
+# ruff: noqa: E501  (docstring examples show whole output lines)
+"""Hand-written additions to the generated input models (``_inputs.py``).
+
+``scripts/codegen.py`` makes ``<Input>Extension`` the base of the generated
+``<Input>`` and copies its docstring. Put here only what the schema cannot say: a
+field required when another has some value, the GraphQL variable an input is sent
+as, and documented examples. Field types and required-ness come from the schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from stigg_async._models._base import StiggInput
+
+__all__ = [
+    "AddressExtension",
+    "BillableFeatureInputExtension",
+    "BillingAddressExtension",
+    "CheckoutOptionsExtension",
+    "CouponFilterExtension",
+    "CouponSortExtension",
+    "CouponStatusFilterComparisonExtension",
+    "CouponTypeFilterComparisonExtension",
+    "CursorPagingExtension",
+    "CustomerBillingInfoExtension",
+    "CustomerFilterExtension",
+    "CustomerSortExtension",
+    "EntitlementOptionsExtension",
+    "EstimateSubscriptionInputExtension",
+    "EstimateSubscriptionUpdateInputExtension",
+    "FetchEntitlementQueryExtension",
+    "FetchEntitlementsQueryExtension",
+    "GetActiveSubscriptionsInputExtension",
+    "GetCustomerByRefIdInputExtension",
+    "GetSubscriptionInputExtension",
+    "GrantPromotionalEntitlementInputExtension",
+    "GrantPromotionalEntitlementsInputExtension",
+    "ProvisionCustomerInputExtension",
+    "ProvisionCustomerSubscriptionInputExtension",
+    "ProvisionSubscriptionInputExtension",
+    "ReportUsageBaseInputExtension",
+    "ReportUsageBulkInputExtension",
+    "ReportUsageInputExtension",
+    "RevokePromotionalEntitlementInputExtension",
+    "StringFieldComparisonExtension",
+    "SubscriptionAddonInputExtension",
+    "SubscriptionBillingInfoExtension",
+    "SubscriptionCancellationInputExtension",
+    "SubscriptionCouponInputExtension",
+    "SubscriptionInputExtension",
+    "SubscriptionMigrationInputExtension",
+    "TaxExemptExtension",
+    "UpdateCustomerInputExtension",
+    "UpdateSubscriptionInputExtension",
+    "UsageEventReportInputExtension",
+    "UsageEventsReportInputExtension",
+    "UsageMeasurementCreateInputExtension",
+]
+
+
+def _invalid(model: StiggInput, field: str, message: str) -> ValidationError:
+    """A validation error located at ``field`` (cross-field rules run after all fields)."""
+    return ValidationError.from_exception_data(
+        type(model).__name__,
+        [
+            InitErrorDetails(
+                type=PydanticCustomError("value_error", message),
+                loc=(field,),
+                input=None,
+            )
+        ],
+    )
+
+
+def _needs_one_of(model: StiggInput, first: str, second: str) -> None:
+    # The schema makes both optional (one is the legacy spelling of the other), but the
+    # API needs one of them to know what to change.
+    if getattr(model, first, None) is None and getattr(model, second, None) is None:
+        raise _invalid(model, first, f"Field required (or {second})")
+
+
+class _SetIsNotNegative(StiggInput):
+    # A DELTA may be negative (fluctuating meters decrement); whether the meter
+    # fluctuates is only known server-side. An absolute SET below 0 never is valid.
+    @model_validator(mode="after")
+    def _set_is_not_negative(self) -> Any:
+        value = getattr(self, "value", None)
+        if value is not None and value < 0 and getattr(self, "update_behavior", None) == "SET":
+            raise _invalid(self, "value", "must be >= 0 when update_behavior is SET")
+        return self
+
+
+class AddressExtension(StiggInput):
+    """A postal address of a customer (country as ISO-3166-1 alpha-2)."""
+
+
+class CustomerBillingInfoExtension(StiggInput):
+    """Billing details passed through to the billing integration (not stored by Stigg)."""
+
+
+class ProvisionCustomerSubscriptionInputExtension(StiggInput):
+    """The subscription to create together with a new customer (``subscription_params``)."""
+
+
+class ProvisionCustomerInputExtension(StiggInput):
+    """Input of ``provisionCustomer``; every field is optional, ``customer_id`` is advised.
+
+    Choosing ``customer_id`` yourself makes a retried call safe: a duplicate is
+    reported as ``DuplicatedEntityNotAllowed`` instead of creating a second customer.
+
+    Example:
+        >>> ProvisionCustomerInput(
+        ...     customer_id="customer-81726628184", name="Acme", email="billing@acme.test",
+        ...     additional_meta_data={"key": "value"},
+        ...     subscription_params=ProvisionCustomerSubscriptionInput(plan_id="plan-revvenu-basic"),
+        ... ).to_variables()
+        {'customerId': 'customer-81726628184', 'name': 'Acme', 'email': 'billing@acme.test', 'additionalMetaData': {'key': 'value'}, 'subscriptionParams': {'planId': 'plan-revvenu-basic'}}
+    """
+
+
+class UpdateCustomerInputExtension(StiggInput):
+    """Input of ``updateOneCustomer``: only the fields given are changed.
+
+    Billing information is not stored by Stigg, so pass all of it on every update.
+    """
+
+    @model_validator(mode="after")
+    def _needs_an_id(self) -> Any:
+        _needs_one_of(self, "customer_id", "ref_id")
+        return self
+
+
+class GetCustomerByRefIdInputExtension(StiggInput):
+    """Input of ``getCustomerByRefId``."""
+
+
+class EntitlementOptionsExtension(StiggInput):
+    """Options of a server-side entitlement check."""
+
+
+class FetchEntitlementQueryExtension(StiggInput):
+    """Query of ``entitlement``: one feature of one customer, evaluated by the API.
+
+    Example:
+        >>> FetchEntitlementQuery(
+        ...     customer_id="customer-demo-01", feature_id="feature-01-templates",
+        ...     options=EntitlementOptions(requested_usage=10),
+        ... ).as_operation_variables()
+        {'query': {'customerId': 'customer-demo-01', 'featureId': 'feature-01-templates', 'options': {'requestedUsage': 10.0}}}
+    """
+
+    variable_name: ClassVar[str] = "query"
+
+
+class FetchEntitlementsQueryExtension(StiggInput):
+    """Query of ``cachedEntitlements`` / ``entitlementsState``: all of a customer's features.
+
+    Example:
+        >>> FetchEntitlementsQuery(customer_id="customer-demo-01", resource_id="site-1").to_variables()
+        {'customerId': 'customer-demo-01', 'resourceId': 'site-1'}
+    """
+
+    variable_name: ClassVar[str] = "query"
+
+
+class GrantPromotionalEntitlementInputExtension(StiggInput):
+    """One promotional entitlement to grant; a CUSTOM period needs ``custom_end_date``.
+
+    Example:
+        >>> GrantPromotionalEntitlementInput(
+        ...     feature_id="feature-02-campaigns", period="CUSTOM", usage_limit=100,
+        ...     custom_end_date="2030-01-01T00:00:00Z",
+        ... ).to_variables()
+        {'featureId': 'feature-02-campaigns', 'period': 'CUSTOM', 'customEndDate': '2030-01-01T00:00:00Z', 'usageLimit': 100.0}
+    """
+
+    @model_validator(mode="after")
+    def _custom_needs_end_date(self) -> Any:
+        if (
+            getattr(self, "custom_end_date", None) is None
+            and getattr(self, "period", None) == "CUSTOM"
+        ):
+            raise _invalid(self, "custom_end_date", "required when period is CUSTOM")
+        return self
+
+
+class GrantPromotionalEntitlementsInputExtension(StiggInput):
+    """Input of ``grantPromotionalEntitlements``: one customer, one or more grants."""
+
+
+class RevokePromotionalEntitlementInputExtension(StiggInput):
+    """Input of ``revokePromotionalEntitlement``.
+
+    Example:
+        >>> RevokePromotionalEntitlementInput(
+        ...     customer_id="customer-demo-01", feature_id="feature-04-analytics"
+        ... ).to_variables()
+        {'customerId': 'customer-demo-01', 'featureId': 'feature-04-analytics'}
+    """
+
+
+class StringFieldComparisonExtension(StiggInput):
+    """A comparison on a text field (``eq``, ``in_``, ``like``...).
+
+    Example:
+        >>> StringFieldComparison(eq="customer-id").to_variables()
+        {'eq': 'customer-id'}
+        >>> StringFieldComparison(in_=["a", "b"]).to_variables()
+        {'in': ['a', 'b']}
+    """
+
+
+class CustomerFilterExtension(StiggInput):
+    """A filter on customers; the given conditions must all hold."""
+
+    variable_name: ClassVar[str] = "filter"
+
+
+class CustomerSortExtension(StiggInput):
+    """One sort key of a customer list."""
+
+
+class CouponStatusFilterComparisonExtension(StiggInput):
+    """A comparison on a coupon's status."""
+
+
+class CouponTypeFilterComparisonExtension(StiggInput):
+    """A comparison on a coupon's type."""
+
+
+class CouponFilterExtension(StiggInput):
+    """A filter on coupons.
+
+    Example:
+        >>> CouponFilter(status=CouponStatusFilterComparison(eq="ACTIVE")).to_variables()
+        {'status': {'eq': 'ACTIVE'}}
+    """
+
+    variable_name: ClassVar[str] = "filter"
+
+
+class CouponSortExtension(StiggInput):
+    """One sort key of a coupon list."""
+
+
+class CursorPagingExtension(StiggInput):
+    """Cursor paging: ``first`` items ``after`` a cursor (or ``last`` ``before`` one).
+
+    Example:
+        >>> CursorPaging(first=50, after="c1").as_operation_variables()
+        {'paging': {'first': 50, 'after': 'c1'}}
+    """
+
+    variable_name: ClassVar[str] = "paging"
+
+
+class SubscriptionAddonInputExtension(StiggInput):
+    """An add-on and how many of it (an int >= 1)."""
+
+
+class BillableFeatureInputExtension(StiggInput):
+    """A per-unit priced feature and the quantity subscribed (>= 0)."""
+
+
+class CheckoutOptionsExtension(StiggInput):
+    """Where the billing provider's checkout page sends the payer back, and what it asks.
+
+    Example:
+        >>> CheckoutOptions(
+        ...     success_url="http://127.0.0.1/ok", cancel_url="http://127.0.0.1/cancel",
+        ...     allow_promo_codes=True,
+        ... ).to_variables()
+        {'successUrl': 'http://127.0.0.1/ok', 'cancelUrl': 'http://127.0.0.1/cancel', 'allowPromoCodes': True}
+    """
+
+
+class TaxExemptExtension(StiggInput):
+    """A tax id of the customer (``type`` such as ``"eu_vat"``, and its value)."""
+
+
+class BillingAddressExtension(StiggInput):
+    """A billing address on a subscription's billing information."""
+
+
+class SubscriptionBillingInfoExtension(StiggInput):
+    """Billing details passed through to the billing integration for one subscription."""
+
+
+class SubscriptionCouponInputExtension(StiggInput):
+    """A coupon to apply to a subscription (by Stigg id, billing id, or promotion code)."""
+
+
+class ProvisionSubscriptionInputExtension(StiggInput):
+    """Input of ``provisionSubscriptionV2``.
+
+    With ``checkout_options`` and no payment method on file, the result carries a
+    ``checkout_url`` instead of a subscription.
+
+    Example:
+        >>> ProvisionSubscriptionInput(
+        ...     customer_id="customer-demo-01", plan_id="plan-revvenu-essentials",
+        ...     billing_period="MONTHLY",
+        ...     addons=[{"addon_id": "addon-10-campaigns", "quantity": 2}],
+        ... ).to_variables()
+        {'customerId': 'customer-demo-01', 'planId': 'plan-revvenu-essentials', 'billingPeriod': 'MONTHLY', 'addons': [{'addonId': 'addon-10-campaigns', 'quantity': 2}]}
+    """
+
+
+class SubscriptionInputExtension(StiggInput):
+    """Input of the legacy ``createSubscription`` (sent as ``$subscription``)."""
+
+    variable_name: ClassVar[str] = "subscription"
+
+
+class UpdateSubscriptionInputExtension(StiggInput):
+    """Input of ``updateOneSubscription``: change quantities, add-ons, period or metadata.
+
+    Example:
+        >>> UpdateSubscriptionInput(
+        ...     subscription_id="subscription-1",
+        ...     billable_features=[BillableFeatureInput(feature_id="feature-01-templates", quantity=5)],
+        ... ).to_variables()
+        {'subscriptionId': 'subscription-1', 'billableFeatures': [{'featureId': 'feature-01-templates', 'quantity': 5.0}]}
+    """
+
+    @model_validator(mode="after")
+    def _needs_an_id(self) -> Any:
+        _needs_one_of(self, "subscription_id", "ref_id")
+        return self
+
+
+class SubscriptionCancellationInputExtension(StiggInput):
+    """Input of ``cancelSubscription``; a SPECIFIC_DATE cancellation needs ``end_date``.
+
+    Example:
+        >>> SubscriptionCancellationInput(
+        ...     subscription_ref_id="subscription-1",
+        ...     subscription_cancellation_time="END_OF_BILLING_PERIOD",
+        ... ).to_variables()
+        {'subscriptionRefId': 'subscription-1', 'subscriptionCancellationTime': 'END_OF_BILLING_PERIOD'}
+    """
+
+    @model_validator(mode="after")
+    def _specific_date_needs_end_date(self) -> Any:
+        time = getattr(self, "subscription_cancellation_time", None)
+        if getattr(self, "end_date", None) is None and time == "SPECIFIC_DATE":
+            raise _invalid(
+                self, "end_date", "required when subscription_cancellation_time is SPECIFIC_DATE"
+            )
+        return self
+
+
+class SubscriptionMigrationInputExtension(StiggInput):
+    """Input of ``migrateSubscriptionToLatest``."""
+
+
+class EstimateSubscriptionInputExtension(StiggInput):
+    """Input of ``estimateSubscription``: price a subscription before creating it."""
+
+
+class EstimateSubscriptionUpdateInputExtension(StiggInput):
+    """Input of ``estimateSubscriptionUpdate``: price a change to a subscription."""
+
+
+class GetActiveSubscriptionsInputExtension(StiggInput):
+    """Input of ``getActiveSubscriptions``; narrow with ``resource_id(s)``."""
+
+
+class GetSubscriptionInputExtension(StiggInput):
+    """Input of ``getSubscription``."""
+
+
+class ReportUsageBaseInputExtension(_SetIsNotNegative):
+    """One calculated-usage report inside ``reportUsageBulk``.
+
+    Example:
+        >>> ReportUsageBaseInput(
+        ...     customer_id="customer-demo-01", feature_id="feature-02-campaigns", value=-1
+        ... ).to_variables()
+        {'customerId': 'customer-demo-01', 'featureId': 'feature-02-campaigns', 'value': -1.0}
+    """
+
+
+class ReportUsageInputExtension(_SetIsNotNegative):
+    """Input of ``reportUsage``: change (DELTA, default) or set (SET) a feature's usage.
+
+    Example:
+        >>> ReportUsageInput(
+        ...     customer_id="customer-demo-01", feature_id="feature-02-campaigns",
+        ...     value=3, update_behavior="SET", idempotency_key="k-1",
+        ... ).to_variables()
+        {'customerId': 'customer-demo-01', 'featureId': 'feature-02-campaigns', 'updateBehavior': 'SET', 'value': 3.0, 'idempotencyKey': 'k-1'}
+    """
+
+
+class UsageMeasurementCreateInputExtension(_SetIsNotNegative):
+    """Input of the legacy ``createUsageMeasurement`` (sent as ``$usageMeasurement``)."""
+
+    variable_name: ClassVar[str] = "usageMeasurement"
+
+
+class ReportUsageBulkInputExtension(StiggInput):
+    """Input of ``reportUsageBulk``: several usage reports in one request."""
+
+
+class UsageEventReportInputExtension(StiggInput):
+    """One raw usage event; ``idempotency_key`` is required and deduplicates retries.
+
+    Example:
+        >>> UsageEventReportInput(
+        ...     customer_id="customer-demo-01", event_name="user_login",
+        ...     idempotency_key="227c1b73", dimensions={"user_id": "user-01"},
+        ...     timestamp="2023-11-21T16:26:11+02:00",
+        ... ).to_variables()["timestamp"]
+        '2023-11-21T14:26:11Z'
+    """
+
+
+class UsageEventsReportInputExtension(StiggInput):
+    """Input of ``reportEvent``: a batch of raw events (sent as ``$events``)."""
+
+    variable_name: ClassVar[str] = "events"
