@@ -45,6 +45,11 @@ QUERY_FIELDS = (
     "entitlement",
     "cachedEntitlements",
     "entitlementsState",
+    # customer administration and usage history (issue 14, part B)
+    "customerPortal",
+    "checkoutState",
+    "usageHistory",
+    "usageHistoryV2",
 )
 MUTATION_FIELDS = (
     "provisionCustomer",
@@ -63,6 +68,19 @@ MUTATION_FIELDS = (
     "reportUsageBulk",
     "reportEvent",
     "createUsageMeasurement",
+    # customer administration, imports, promotion groups, coupons (issue 14, part B)
+    "archiveCustomer",
+    "unarchiveCustomer",
+    "detachCustomerPaymentMethod",
+    "importOneCustomer",
+    "importCustomersBulk",
+    "importSubscriptionsBulk",
+    "grantPromotionalEntitlementsGroup",
+    "revokePromotionalEntitlementsGroup",
+    "unlinkPromotionalEntitlementsGroup",
+    "createOneCoupon",
+    "createPaymentSession",
+    "reportEntitlementCheckRequested",
 )
 
 HEADER = (
