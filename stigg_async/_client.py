@@ -21,6 +21,7 @@ from stigg_async._errors import (
     StiggConfigurationError,
     StiggValidationError,
 )
+from stigg_async._facade_admin import _AdminMethods
 from stigg_async._facade_core import _FacadeCore
 from stigg_async._facade_customers import _CustomerMethods
 from stigg_async._facade_entitlements import _EntitlementMethods
@@ -28,6 +29,7 @@ from stigg_async._facade_promotions import _PromotionMethods
 from stigg_async._facade_reporting import _ReportingMethods
 from stigg_async._facade_subscriptions import _SubscriptionMethods
 from stigg_async._facade_usage import _UsageMethods
+from stigg_async._facade_usage_history import _UsageHistoryMethods
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import DEFAULT_API_URL, GraphQLTransport
 from stigg_async._usage import UsageCloseReport, UsagePipeline, UsagePipelineOptions
@@ -58,6 +60,8 @@ class AsyncStigg(
     _SubscriptionMethods,
     _ReportingMethods,
     _PromotionMethods,
+    _AdminMethods,
+    _UsageHistoryMethods,
     _FacadeCore,
 ):
     """The async Stigg client.
