@@ -14,6 +14,11 @@ import os
 from types import TracebackType
 from typing import Any
 
+from stigg_async._analytics import (
+    AnalyticsStats,
+    EntitlementAnalyticsOptions,
+    EntitlementCheckReporter,
+)
 from stigg_async._cache import EntitlementCache, EntitlementCacheOptions
 from stigg_async._clock import Clock, SystemClock
 from stigg_async._errors import (
@@ -78,6 +83,8 @@ class AsyncStigg(
             overrides its ``max_retries`` when both are given.
         entitlements: options of the entitlement cache and poller.
         usage: options of the buffered usage pipeline.
+        analytics: reporting of local entitlement checks to Stigg's analytics
+            (off unless ``EntitlementAnalyticsOptions(enabled=True)``).
         max_connections: size of the HTTP connection pool (default 100).
         clock: time source (tests pass a ``FakeClock``).
 
@@ -100,6 +107,7 @@ class AsyncStigg(
         retry: RetryPolicy | None = None,
         entitlements: EntitlementCacheOptions | None = None,
         usage: UsagePipelineOptions | None = None,
+        analytics: EntitlementAnalyticsOptions | None = None,
         max_connections: int = 100,
         clock: Clock | None = None,
     ) -> None:
@@ -150,6 +158,10 @@ class AsyncStigg(
             options=entitlements or EntitlementCacheOptions(),
         )
         self._usage = self._new_usage_pipeline()
+        if analytics is not None and not isinstance(analytics, EntitlementAnalyticsOptions):
+            raise StiggConfigurationError("analytics must be an EntitlementAnalyticsOptions")
+        self._analytics_options = analytics or EntitlementAnalyticsOptions()
+        self._analytics = self._new_analytics()
         self._fork_generation = _fork_generation
         self._loop: asyncio.AbstractEventLoop | None = None
         self._state = "new"  # new -> open -> closed
@@ -164,12 +176,22 @@ class AsyncStigg(
             on_measurements=self._entitlements.apply_usage,
         )
 
+    def _new_analytics(self) -> EntitlementCheckReporter:
+        return EntitlementCheckReporter(
+            self._analytics_options, send=self._send_entitlement_checks, clock=self._clock
+        )
+
     # -- life cycle --------------------------------------------------------------
 
     @property
     def api_url(self) -> str:
         """The GraphQL endpoint this client talks to."""
         return str(self._transport.url)
+
+    @property
+    def analytics_stats(self) -> AnalyticsStats:
+        """Counts of the entitlement-check reports (recorded, sampled out, sent...)."""
+        return self._analytics.stats
 
     @property
     def is_closed(self) -> bool:
@@ -198,6 +220,7 @@ class AsyncStigg(
             await self._transport.open()
             self._entitlements.start()
             self._usage.start()
+            self._analytics.start()
         except BaseException:
             self._state = "new"
             raise
@@ -236,12 +259,14 @@ class AsyncStigg(
         # drop them without closing anything (closing would touch shared sockets).
         self._transport = GraphQLTransport(**self._transport_args)
         self._usage = self._new_usage_pipeline()
+        self._analytics = self._new_analytics()
         self._fork_generation = _fork_generation
         self._loop = asyncio.get_running_loop()
         self._state = "open"
         await self._transport.open()
         self._entitlements.restart_after_fork(transport=self._transport)
         self._usage.start()
+        self._analytics.start()
 
     async def aclose(self, *, timeout: float | None = None) -> UsageCloseReport | None:
         """Flush buffered usage, stop background work and close the HTTP session.
@@ -264,6 +289,7 @@ class AsyncStigg(
         finally:
             try:
                 if was_open and same_process:
+                    await self._analytics.aclose()
                     await self._entitlements.aclose()
             finally:
                 await self._transport.close()
