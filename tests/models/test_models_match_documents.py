@@ -32,17 +32,23 @@ from pydantic import BaseModel
 
 import stigg_async._models as models
 from stigg_async._models import (
+    CheckoutState,
+    Coupon,
     CouponPage,
     Customer,
     CustomerPage,
+    CustomerPortal,
     Entitlement,
     EntitlementsState,
     PromotionalEntitlement,
     ProvisionedCustomer,
+    PaymentSession,
     ProvisionSubscriptionResult,
     StiggInput,
     Subscription,
     SubscriptionPreview,
+    UsageHistory,
+    UsageHistoryV2,
     UsageMeasurement,
     parse_result,
     parse_result_list,
@@ -76,6 +82,19 @@ RESULTS: dict[str, tuple[type[BaseModel], bool]] = {
     "ReportUsage": (UsageMeasurement, False),
     "ReportUsageBulk": (UsageMeasurement, True),
     "CreateUsageMeasurement": (UsageMeasurement, False),
+    "ArchiveCustomer": (Customer, False),
+    "UnarchiveCustomer": (Customer, False),
+    "DetachCustomerPaymentMethod": (Customer, False),
+    "ImportOneCustomer": (Customer, False),
+    "GetCustomerPortal": (CustomerPortal, False),
+    "GrantPromotionalEntitlementsGroup": (PromotionalEntitlement, True),
+    "RevokePromotionalEntitlementsGroup": (PromotionalEntitlement, True),
+    "UnlinkPromotionalEntitlementsGroup": (PromotionalEntitlement, True),
+    "CreateCoupon": (Coupon, False),
+    "CreatePaymentSession": (PaymentSession, False),
+    "GetCheckoutState": (CheckoutState, False),
+    "GetUsageHistory": (UsageHistory, False),
+    "GetUsageHistoryV2": (UsageHistoryV2, False),
 }
 
 
@@ -225,8 +244,13 @@ def test_result_model_parses_an_answer_to_the_document(
 
 
 def test_every_document_with_an_object_result_has_a_model() -> None:
-    """Only scalar-result documents (ReportEvent) lack a result model."""
-    assert set(load_operations(OPERATIONS)) - set(RESULTS) == {"ReportEvent"}
+    """Only scalar-result documents (ReportEvent, the bulk imports...) lack a result model."""
+    assert set(load_operations(OPERATIONS)) - set(RESULTS) == {
+        "ReportEvent",
+        "ImportCustomersBulk",
+        "ImportSubscriptionsBulk",
+        "ReportEntitlementCheckRequested",
+    }
 
 
 def _input_models() -> list[type[StiggInput]]:
@@ -284,6 +308,22 @@ TOP_LEVEL_INPUTS = {
     "ReportUsageBulkInput": "ReportUsageBulk",
     "UsageEventsReportInput": "ReportEvent",
     "UsageMeasurementCreateInput": "CreateUsageMeasurement",
+    "ArchiveCustomerInput": "ArchiveCustomer",
+    "UnarchiveCustomerInput": "UnarchiveCustomer",
+    "DetachCustomerPaymentMethodInput": "DetachCustomerPaymentMethod",
+    "CustomerPortalInput": "GetCustomerPortal",
+    "ImportCustomerInput": "ImportOneCustomer",
+    "ImportCustomerBulkInput": "ImportCustomersBulk",
+    "ImportSubscriptionsBulkInput": "ImportSubscriptionsBulk",
+    "GrantPromotionalEntitlementsGroupInput": "GrantPromotionalEntitlementsGroup",
+    "RevokePromotionalEntitlementsGroupInput": "RevokePromotionalEntitlementsGroup",
+    "UnlinkPromotionalEntitlementsGroupInput": "UnlinkPromotionalEntitlementsGroup",
+    "CreateCouponInput": "CreateCoupon",
+    "PaymentSessionInput": "CreatePaymentSession",
+    "CheckoutStateInput": "GetCheckoutState",
+    "UsageHistoryInput": "GetUsageHistory",
+    "UsageHistoryV2Input": "GetUsageHistoryV2",
+    "EntitlementCheckRequested": "ReportEntitlementCheckRequested",
 }
 
 
