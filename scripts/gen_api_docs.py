@@ -31,6 +31,8 @@ SECTIONS = [
     ("_SubscriptionMethods", "Subscriptions and checkout"),
     ("_ReportingMethods", "Direct usage reports and server-side checks"),
     ("_PromotionMethods", "Promotions and coupons"),
+    ("_AdminMethods", "Customer administration, imports, promotion groups, coupons, checkout"),
+    ("_UsageHistoryMethods", "Usage history and entitlement-check analytics"),
 ]
 
 HEADER = """# API reference: `AsyncStigg`
