@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from stigg_async._clock import Clock
 from stigg_async._errors import StiggConfigurationError, StiggError
@@ -117,12 +117,8 @@ class AnalyticsStats:
     pending: int = 0
 
 
-class _Check(NamedTuple):
-    customer_id: str
-    resource_id: str | None
-    feature_id: str
-    requested_usage: float | None
-    result: Any
+#: One recorded check: customer, resource, feature, requested usage, answer.
+_Check = tuple[str, "str | None", str, "float | None", Any]
 
 
 def _enum_value(value: Any, allowed: frozenset[str]) -> str | None:
@@ -276,7 +272,8 @@ class EntitlementCheckReporter:
         if len(self._buffer) >= self._limit:
             self._dropped += 1
             return False
-        self._buffer.append(_Check(customer_id, resource_id, feature_id, requested_usage, result))
+        # A plain tuple: a NamedTuple costs ~0.3 us more per check, on the check path.
+        self._buffer.append((customer_id, resource_id, feature_id, requested_usage, result))
         self._recorded += 1
         if len(self._buffer) >= self._batch and self._wake is not None:
             self._wake.set()

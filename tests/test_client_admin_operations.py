@@ -397,3 +397,27 @@ async def test_report_entitlement_check_is_sent_once(
             "entitlementCheckResult": {"hasAccess": True},
         }
     }
+
+
+@pytest.mark.parametrize(
+    ("operation", "variables"),
+    [
+        ("ArchiveCustomer", {"input": {"customerId": "c-1"}}),
+        ("UnarchiveCustomer", {"input": {"customerId": "c-1"}}),
+        ("ImportOneCustomer", {"input": {"customerId": "c-1", "email": "a@b.test"}}),
+        (
+            "GrantPromotionalEntitlementsGroup",
+            {"input": {"customerId": "c-1", "featureGroupId": "g", "promotionalEntitlements": []}},
+        ),
+        (
+            "RevokePromotionalEntitlementsGroup",
+            {"input": {"customerId": "c-1", "featureGroupId": "g"}},
+        ),
+    ],
+)
+def test_listed_operations_name_their_customer(operation: str, variables: dict[str, Any]) -> None:
+    """Each operation that changes entitlements is listed and its customer is found."""
+    from stigg_async._refreshes import REFRESHES_ENTITLEMENTS, affected_customer
+
+    assert operation in REFRESHES_ENTITLEMENTS
+    assert affected_customer(variables, None) == "c-1"

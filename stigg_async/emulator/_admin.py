@@ -187,12 +187,21 @@ def _subscription_problem(
     sub_id = item.get("subscriptionId")
     if sub_id and (sub_id in state.subscriptions or sub_id in seen):
         return ErrorCode.DUPLICATED, f"Subscription with id {sub_id} already exists"
+    # Everything provisioning would refuse is checked here, so no item fails half-way.
     for addon in item.get("addons") or ():
+        found = state.catalog.addons.get(addon["addonId"])
+        if found is None:
+            return ErrorCode.ADDON_NOT_FOUND, f"Addon not found: {addon['addonId']}"
         if addon["addonId"] not in plan.compatible_addons:
             return (
                 ErrorCode.INCOMPATIBLE_ADDON,
                 f"Addon {addon['addonId']} is not compatible with plan {plan.id}",
             )
+        quantity = addon.get("quantity")
+        if quantity is not None and (
+            quantity < 0 or (found.max_quantity is not None and quantity > found.max_quantity)
+        ):
+            return ErrorCode.INVALID_QUANTITY, f"Invalid quantity for {addon['addonId']}"
     end = item.get("endDate")
     if end is not None and end <= (item.get("startDate") or state.now()):
         return ErrorCode.BAD_USER_INPUT, "endDate must be after startDate and in the future"

@@ -309,3 +309,35 @@ async def test_bad_input_is_refused_before_sending(stigg_client: AsyncStigg) -> 
         await stigg_client.import_one_customer(email="no-id@b.test")
     with pytest.raises(StiggValidationError):
         await stigg_client.create_payment_session("c-1", "p", billing_country_code="usa")
+
+
+async def test_archived_customers_are_listed_when_the_filter_asks_about_deleted_at(
+    stigg_client: AsyncStigg, stigg_emulator: Emulator
+) -> None:
+    """A deletedAt filter reaches archived customers (e.g. to list them for unarchiving)."""
+    stigg_emulator.state.provision_customer("c-1")
+    stigg_emulator.state.provision_customer("c-2")
+    await stigg_client.archive_customer("c-1")
+    page = await stigg_client.get_customers(filter={"deletedAt": {"isNot": None}})
+    assert [c.ref_id for c in page.items] == ["c-1"]
+
+
+async def test_bulk_subscription_import_checks_add_ons_before_creating_anything(
+    stigg_client: AsyncStigg, stigg_emulator: Emulator
+) -> None:
+    """An unknown add-on in the last item leaves the first item uncreated too."""
+    stigg_emulator.state.provision_customer("c-1")
+    stigg_emulator.state.provision_customer("c-2")
+    with pytest.raises(StiggGraphQLError) as err:
+        await stigg_client.import_subscriptions_bulk(
+            [
+                {"customer_id": "c-1", "plan_id": "plan-revvenu-essentials"},
+                {
+                    "customer_id": "c-2",
+                    "plan_id": "plan-revvenu-essentials",
+                    "addons": [{"addon_id": "addon-nope"}],
+                },
+            ]
+        )
+    assert [f["code"] for f in err.value.errors[0].extensions["failures"]] == ["AddonNotFound"]
+    assert stigg_emulator.state.customer_subscriptions("c-1") == []
