@@ -20,6 +20,8 @@ __all__ = ["LedgerEntry", "Series", "UsageLedger", "buckets", "history"]
 _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
 MAX_POINTS = 1000
+#: Entries kept per counter; beyond it the older half is merged (see ``_compact``).
+MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -67,15 +69,49 @@ class UsageLedger:
         if delta == 0:
             return
         dims = {str(k): str(v) for k, v in (dimensions or {}).items()}
-        self._entries.setdefault(key, []).append(
+        entries = self._entries.setdefault(key, [])
+        entries.append(
             LedgerEntry(*key, at=at, delta=delta, period_start=period_start, dimensions=dims)
         )
+        if len(entries) > MAX_ENTRIES:
+            self._entries[key] = _compact(entries)
 
     def entries(
         self, customer_id: str, resource_id: str | None, feature_id: str
     ) -> Sequence[LedgerEntry]:
         """The changes of one counter, oldest first."""
         return tuple(self._entries.get((customer_id, resource_id, feature_id), ()))
+
+
+def _compact(entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    """Merge the older half into one entry per (period, dimensions), dated at its end.
+
+    Keeps memory bounded under heavy reporting (benchmarks): levels from the merge
+    point on are unchanged; points inside the merged span read the span's end level.
+    """
+    entries = sorted(entries, key=lambda e: e.at)
+    half = len(entries) // 2
+    old, recent = entries[:half], entries[half:]
+    merged: dict[tuple[datetime | None, tuple[tuple[str, str], ...]], float] = {}
+    for entry in old:
+        group = (entry.period_start, tuple(sorted(entry.dimensions.items())))
+        merged[group] = merged.get(group, 0.0) + entry.delta
+    at = old[-1].at
+    first = old[0]
+    summary = [
+        LedgerEntry(
+            first.customer_id,
+            first.resource_id,
+            first.feature_id,
+            at=at,
+            delta=delta,
+            period_start=period,
+            dimensions=dict(dims),
+        )
+        for (period, dims), delta in merged.items()
+        if delta != 0
+    ]
+    return summary + recent
 
 
 def buckets(start: datetime, end: datetime) -> list[datetime]:
