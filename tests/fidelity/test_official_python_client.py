@@ -188,3 +188,61 @@ async def test_official_python_client_call_succeeds_against_the_emulator(
     result = results[call]
     assert result["ok"], result
     _check(call, result["summary"], emulator, sub.subscription_id)
+
+
+#: The official client's calls on the roots of customer administration, imports,
+#: promotion groups, coupons, checkout and usage history, run in one journey.
+MORE_CALLS = (
+    "get_customer_statistics",
+    "get_customer_portal_by_ref_id",
+    "import_customer",
+    "import_customer_bulk",
+    "import_subscriptions_bulk",
+    "promotion_groups",
+    "create_coupon",
+    "create_payment_session",
+    "get_usage_history",
+    "report_entitlement_check_requested",
+    "detach_customer_payment_method",
+    "unarchive_customer",
+)
+
+
+async def test_official_python_client_administration_calls(
+    official_python: Path, emulator: Emulator
+) -> None:
+    """The official client's administration and history calls work and change the state."""
+    from stigg_async.emulator._admin import entitlement_checks
+    from stigg_async.emulator._state import UsageReport
+
+    state = emulator.state
+    state.provision_customer("customer-official", payment_method_id="pm_card_visa")
+    sub = state.provision_subscription(
+        "customer-official", "plan-revvenu-essentials", unit_quantity=5, skip_trial=True
+    )
+    state.report_usage(UsageReport("customer-official", "feature-02-campaigns", 4))
+
+    results = await _run_journey(
+        official_python, emulator, "customer-official", sub.subscription_id, *MORE_CALLS
+    )
+
+    failures = {call: r["error"] for call, r in results.items() if not r["ok"]}
+    assert failures == {}
+    summary = {call: r["summary"] for call, r in results.items()}
+    assert summary["get_customer_statistics"] == [["PAID", 1.0]]
+    assert summary["get_customer_portal_by_ref_id"] == ["plan-revvenu-essentials"]
+    assert summary["import_customer"] == "customer-imported"
+    assert {"customer-imported", "customer-bulk"} <= set(state.customers)
+    assert summary["import_subscriptions_bulk"]
+    assert [s.resource_id for s in state.live_subscriptions("customer-official")] == [
+        "site-9",
+        None,
+    ]
+    assert summary["promotion_groups"] == [1, 1]
+    assert "coupon-official" in state.catalog.coupons
+    assert summary["create_payment_session"]
+    assert summary["get_usage_history"][-1] == 4
+    assert summary["report_entitlement_check_requested"] is True
+    assert len(entitlement_checks(state)) == 1
+    assert state.customers["customer-official"].payment_method_id is None
+    assert summary["unarchive_customer"] == "customer-official"
