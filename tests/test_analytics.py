@@ -214,3 +214,28 @@ async def test_report_entitlement_check_sends_one_validated_check(
     )
     (check,) = entitlement_checks(stigg_emulator.state)
     assert check["entitlementCheckResult"] == {"hasAccess": False, "accessDeniedReason": "Revoked"}
+
+
+async def test_checks_of_unknown_customers_do_not_fail_their_batch(
+    stigg_emulator: Emulator, stigg_emulator_clock: FakeClock
+) -> None:
+    """A denial for an unknown customer is reported alongside the others."""
+    stigg_emulator.state.provision_customer("c-1")
+    options = EntitlementAnalyticsOptions(enabled=True, batch_size=10)
+    denied = SimpleNamespace(
+        is_granted=False, access_denied_reason=AccessDeniedReason.CUSTOMER_NOT_FOUND
+    )
+    async with AsyncStigg(
+        api_key=STIGG_EMULATOR_API_KEY,
+        api_url=stigg_emulator.url,
+        clock=stigg_emulator_clock,
+        analytics=options,
+    ) as stigg:
+        stigg._analytics.record("c-1", None, "feature-01-templates", None, GRANTED)
+        stigg._analytics.record("ghost", None, "feature-01-templates", None, denied)
+    assert (stigg.analytics_stats.sent, stigg.analytics_stats.failed) == (2, 0)
+    reasons = [
+        c["entitlementCheckResult"].get("accessDeniedReason")
+        for c in entitlement_checks(stigg_emulator.state)
+    ]
+    assert reasons == [None, "CustomerNotFound"]
