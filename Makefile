@@ -63,4 +63,4 @@ emulator: $(STAMP)
 	$(PY) -m stigg_async.emulator --host 127.0.0.1 --port 8787 --api-key dev-key
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .bench
+	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .bench .cache

@@ -34,6 +34,8 @@ SECTIONS = [
     ("_CatalogMethods", "Catalog and pricing pages"),
     ("_SubscriptionAdminMethods", "Subscriptions at full breadth: lists, previews, transfers"),
     ("_PagingMethods", "Iterating over every page"),
+    ("_AdminMethods", "Customer administration, imports, promotion groups, coupons, checkout"),
+    ("_UsageHistoryMethods", "Usage history and entitlement-check analytics"),
 ]
 
 HEADER = """# API reference: `AsyncStigg`

@@ -50,6 +50,11 @@ QUERY_FIELDS = (
     "products",
     "sdkConfiguration",
     "subscriptions",
+    # customer administration and usage history (issue 14, part B)
+    "customerPortal",
+    "checkoutState",
+    "usageHistory",
+    "usageHistoryV2",
 )
 MUTATION_FIELDS = (
     "provisionCustomer",
@@ -75,6 +80,19 @@ MUTATION_FIELDS = (
     "transferSubscriptionToResource",
     "delegateSubscriptionToCustomer",
     "cancelSchedule",
+    # customer administration, imports, promotion groups, coupons (issue 14, part B)
+    "archiveCustomer",
+    "unarchiveCustomer",
+    "detachCustomerPaymentMethod",
+    "importOneCustomer",
+    "importCustomersBulk",
+    "importSubscriptionsBulk",
+    "grantPromotionalEntitlementsGroup",
+    "revokePromotionalEntitlementsGroup",
+    "unlinkPromotionalEntitlementsGroup",
+    "createOneCoupon",
+    "createPaymentSession",
+    "reportEntitlementCheckRequested",
 )
 
 HEADER = (

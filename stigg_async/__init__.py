@@ -14,6 +14,7 @@ Test helpers (an in-process emulator, a fake clock, pytest fixtures) are in
 :mod:`stigg_async.testing`.
 """
 
+from stigg_async._analytics import AnalyticsStats, EntitlementAnalyticsOptions
 from stigg_async._cache import (
     CachedEntitlement,
     CacheState,
@@ -96,6 +97,7 @@ from stigg_async._version import __version__
 __all__ = [
     "AccessDeniedReason",
     "AddonNotFoundError",
+    "AnalyticsStats",
     "AsyncStigg",
     "BillingPeriod",
     "CacheState",
@@ -109,6 +111,7 @@ __all__ = [
     "CustomerPage",
     "DuplicatedEntityNotAllowedError",
     "Entitlement",
+    "EntitlementAnalyticsOptions",
     "EntitlementCacheOptions",
     "EntitlementCacheStats",
     "EntitlementCacheStatus",

@@ -16,6 +16,11 @@ from types import TracebackType
 from typing import Any
 
 from stigg_async import _fork
+from stigg_async._analytics import (
+    AnalyticsStats,
+    EntitlementAnalyticsOptions,
+    EntitlementCheckReporter,
+)
 from stigg_async._cache import EntitlementCache, EntitlementCacheOptions
 from stigg_async._clock import Clock, SystemClock
 from stigg_async._errors import (
@@ -23,6 +28,7 @@ from stigg_async._errors import (
     StiggConfigurationError,
     StiggValidationError,
 )
+from stigg_async._facade_admin import _AdminMethods
 from stigg_async._facade_catalog import _CatalogMethods
 from stigg_async._facade_core import _FacadeCore
 from stigg_async._facade_customers import _CustomerMethods
@@ -34,6 +40,7 @@ from stigg_async._facade_reporting import _ReportingMethods
 from stigg_async._facade_subscriptions import _SubscriptionMethods
 from stigg_async._facade_subscriptions_admin import _SubscriptionAdminMethods
 from stigg_async._facade_usage import _UsageMethods
+from stigg_async._facade_usage_history import _UsageHistoryMethods
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import DEFAULT_API_URL, GraphQLTransport
 from stigg_async._usage import UsageCloseReport, UsagePipeline, UsagePipelineOptions
@@ -63,6 +70,8 @@ class AsyncStigg(
     _SubscriptionMethods,
     _ReportingMethods,
     _PromotionMethods,
+    _AdminMethods,
+    _UsageHistoryMethods,
     _FacadeCore,
 ):
     """The async Stigg client.
@@ -79,6 +88,8 @@ class AsyncStigg(
             overrides its ``max_retries`` when both are given.
         entitlements: options of the entitlement cache and poller.
         usage: options of the buffered usage pipeline.
+        analytics: reporting of local entitlement checks to Stigg's analytics
+            (off unless ``EntitlementAnalyticsOptions(enabled=True)``).
 
     ``retry``, ``entitlements`` and ``usage`` take their option object or a dict of
     its fields (``usage={"usage_batch_size": 100}``). Every argument is checked before
@@ -105,6 +116,7 @@ class AsyncStigg(
         retry: RetryPolicy | Mapping[str, Any] | None = None,
         entitlements: EntitlementCacheOptions | Mapping[str, Any] | None = None,
         usage: UsagePipelineOptions | Mapping[str, Any] | None = None,
+        analytics: EntitlementAnalyticsOptions | None = None,
         max_connections: int = 100,
         clock: Clock | None = None,
     ) -> None:
@@ -147,6 +159,10 @@ class AsyncStigg(
         # Usage in flight (buffered or awaited) counts in local checks (DESIGN 9).
         self._usage_observer = self._entitlements.store
         self._usage = self._new_usage_pipeline()
+        self._analytics_options = coerce_options(
+            analytics, EntitlementAnalyticsOptions, "analytics"
+        )
+        self._analytics = self._new_analytics()
         self._fork_generation = _fork.generation()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._state = "new"  # new -> open -> closed
@@ -162,12 +178,22 @@ class AsyncStigg(
             observer=self._usage_observer,
         )
 
+    def _new_analytics(self) -> EntitlementCheckReporter:
+        return EntitlementCheckReporter(
+            self._analytics_options, send=self._send_entitlement_checks, clock=self._clock
+        )
+
     # -- life cycle --------------------------------------------------------------
 
     @property
     def api_url(self) -> str:
         """The GraphQL endpoint this client talks to."""
         return str(self._transport.url)
+
+    @property
+    def analytics_stats(self) -> AnalyticsStats:
+        """Counts of the entitlement-check reports (recorded, sampled out, sent...)."""
+        return self._analytics.stats
 
     @property
     def is_closed(self) -> bool:
@@ -196,6 +222,7 @@ class AsyncStigg(
             await self._transport.open()
             self._entitlements.start()
             self._usage.start()
+            self._analytics.start()
         except BaseException:
             self._state = "new"
             raise
@@ -234,12 +261,14 @@ class AsyncStigg(
         # drop them without closing anything (closing would touch shared sockets).
         self._transport = GraphQLTransport(**self._transport_args)
         self._usage = self._new_usage_pipeline()
+        self._analytics = self._new_analytics()
         self._fork_generation = _fork.generation()
         self._loop = asyncio.get_running_loop()
         self._state = "open"
         await self._transport.open()
         self._entitlements.restart_after_fork(transport=self._transport)
         self._usage.start()
+        self._analytics.start()
 
     async def aclose(self, *, timeout: float | None = None) -> UsageCloseReport | None:
         """Flush buffered usage, stop background work and close the HTTP session.
@@ -291,6 +320,7 @@ class AsyncStigg(
         finally:
             try:
                 if was_open and same_process:
+                    await self._analytics.aclose()
                     await self._entitlements.aclose()
             finally:
                 await self._transport.close()

@@ -30,6 +30,15 @@ REFRESHES_ENTITLEMENTS: frozenset[str] = frozenset(
         "TransferSubscription",
         "TransferSubscriptionToResource",
         "DelegateSubscriptionToCustomer",
+        # Archived customers are denied every entitlement until unarchived.
+        "ArchiveCustomer",
+        "UnarchiveCustomer",
+        # A customer that was unknown to the cache (negatively cached) now exists.
+        "ImportOneCustomer",
+        # Many customers: the facade refreshes each one (the list is not searched here).
+        "ImportSubscriptionsBulk",
+        "GrantPromotionalEntitlementsGroup",
+        "RevokePromotionalEntitlementsGroup",
     }
 )
 

@@ -20,6 +20,7 @@ PACKAGE = Path(stigg_async.__file__).parent
 EXPECTED = [
     "AccessDeniedReason",
     "AddonNotFoundError",
+    "AnalyticsStats",
     "AsyncStigg",
     "BillingPeriod",
     "CacheState",
@@ -33,6 +34,7 @@ EXPECTED = [
     "CustomerPage",
     "DuplicatedEntityNotAllowedError",
     "Entitlement",
+    "EntitlementAnalyticsOptions",
     "EntitlementCacheOptions",
     "EntitlementCacheStats",
     "EntitlementCacheStatus",

@@ -7,11 +7,53 @@ from typing import Annotated
 from stigg_async._models._base import Items, JsonObject, StiggModel, UtcDateTime, lenient
 from stigg_async._models._common import Connection
 from stigg_async._models._coupon import Coupon
-from stigg_async._models._enums import Currency, PaymentMethodType, SubscriptionDecisionStrategy
+from stigg_async._models._enums import (
+    Currency,
+    PaymentMethodType,
+    PricingType,
+    SubscriptionDecisionStrategy,
+)
 from stigg_async._models._promotion import PromotionalEntitlement
 from stigg_async._models._subscription import Subscription
 
-__all__ = ["Customer", "CustomerEdge", "CustomerPage", "ProvisionedCustomer"]
+__all__ = [
+    "Customer",
+    "CustomerEdge",
+    "CustomerPage",
+    "CustomerStatistics",
+    "ProvisionedCustomer",
+    "SubscriptionPricingTypeStatistics",
+]
+
+
+class SubscriptionPricingTypeStatistics(StiggModel):
+    """How many live subscriptions of one pricing type a customer has."""
+
+    pricing_type: Annotated[PricingType | str, lenient(PricingType)]
+    total_count: float
+
+
+class CustomerStatistics(StiggModel):
+    """A customer's live subscriptions counted by pricing type.
+
+    Example:
+        >>> s = CustomerStatistics.model_validate({"activeSubscriptionsByPricingType": [
+        ...     {"pricingType": "PAID", "totalCount": 2}]})
+        >>> s.active_subscriptions("PAID"), s.active_subscriptions("FREE")
+        (2, 0)
+    """
+
+    active_subscriptions_by_pricing_type: Items[SubscriptionPricingTypeStatistics] = ()
+
+    def active_subscriptions(self, pricing_type: PricingType | str) -> int:
+        """The number of live subscriptions of ``pricing_type`` (0 when none)."""
+        return int(
+            sum(
+                s.total_count
+                for s in self.active_subscriptions_by_pricing_type
+                if s.pricing_type == pricing_type
+            )
+        )
 
 
 class Customer(StiggModel):
@@ -49,6 +91,14 @@ class Customer(StiggModel):
     coupon: Coupon | None = None
     promotional_entitlements: Items[PromotionalEntitlement] = ()
     subscriptions: Items[Subscription] = ()
+    #: When the customer was archived (``None`` while not archived).
+    deleted_at: UtcDateTime | None = None
+    statistics: CustomerStatistics | None = None
+
+    @property
+    def is_archived(self) -> bool:
+        """True when the customer is archived (``archive_customer``)."""
+        return self.deleted_at is not None
 
 
 class ProvisionedCustomer(StiggModel):

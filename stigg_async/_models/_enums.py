@@ -25,6 +25,7 @@ __all__ = [
     "BillingCadence",
     "BillingModel",
     "BillingPeriod",
+    "BillingVendorIdentifier",
     "ChangeType",
     "ChargeType",
     "ConditionOperation",
@@ -100,6 +101,7 @@ __all__ = [
     "TrialEndBehavior",
     "TrialPeriodUnits",
     "UnitTransformationRound",
+    "UsageMarkerType",
     "UsageUpdateBehavior",
     "VendorIdentifier",
     "VendorType",
@@ -242,6 +244,14 @@ class BillingPeriod(SchemaEnum):
 
     ANNUALLY = "ANNUALLY"
     MONTHLY = "MONTHLY"
+
+
+class BillingVendorIdentifier(SchemaEnum):
+    """Values of the schema enum ``BillingVendorIdentifier``."""
+
+    RECEIVED = "RECEIVED"
+    STRIPE = "STRIPE"
+    ZUORA = "ZUORA"
 
 
 class ChangeType(SchemaEnum):
@@ -1057,6 +1067,13 @@ class UnitTransformationRound(SchemaEnum):
 
     DOWN = "DOWN"
     UP = "UP"
+
+
+class UsageMarkerType(SchemaEnum):
+    """Values of the schema enum ``UsageMarkerType``."""
+
+    PERIODIC_RESET = "PERIODIC_RESET"
+    SUBSCRIPTION_CHANGE_RESET = "SUBSCRIPTION_CHANGE_RESET"
 
 
 class UsageUpdateBehavior(SchemaEnum):

@@ -27,6 +27,7 @@ from stigg_async._models._base import (
     Url,
 )
 from stigg_async._models._enums import (
+    AccessDeniedReason,
     AddonSortFields,
     ApiKeySortFields,
     BillingCadence,
@@ -133,6 +134,7 @@ __all__ = [
     "ApiKeyFilter",
     "ApiKeySort",
     "ApplySubscriptionInput",
+    "ArchiveCustomerInput",
     "BillableFeatureInput",
     "BillingAddress",
     "BillingCadenceFilterComparison",
@@ -142,18 +144,21 @@ __all__ = [
     "BudgetConfigurationInput",
     "ChargeInput",
     "CheckoutOptions",
+    "CheckoutStateInput",
     "CouponFilter",
     "CouponFilterCustomerFilter",
     "CouponSort",
     "CouponSourceFilterComparison",
     "CouponStatusFilterComparison",
     "CouponTypeFilterComparison",
+    "CreateCouponInput",
     "CreditRateInput",
     "CursorPaging",
     "CustomerBillingInfo",
     "CustomerFilter",
     "CustomerFilterCustomerSubscriptionFilter",
     "CustomerFilterPromotionalEntitlementFilter",
+    "CustomerPortalInput",
     "CustomerSearchQueryFilterComparison",
     "CustomerSort",
     "CustomerSubscriptionFilter",
@@ -167,6 +172,9 @@ __all__ = [
     "DateFieldComparison",
     "DateFieldComparisonBetween",
     "DelegateSubscriptionToCustomerInput",
+    "DetachCustomerPaymentMethodInput",
+    "EntitlementCheckRequested",
+    "EntitlementCheckResult",
     "EntitlementOptions",
     "EstimateSubscriptionInput",
     "EstimateSubscriptionUpdateInput",
@@ -179,7 +187,12 @@ __all__ = [
     "GetPaywallInput",
     "GetSubscriptionInput",
     "GrantPromotionalEntitlementInput",
+    "GrantPromotionalEntitlementsGroupInput",
     "GrantPromotionalEntitlementsInput",
+    "ImportCustomerBulkInput",
+    "ImportCustomerInput",
+    "ImportSubscriptionInput",
+    "ImportSubscriptionsBulkInput",
     "IntFieldComparison",
     "IntFieldComparisonBetween",
     "MeterTypeFilterComparison",
@@ -190,6 +203,7 @@ __all__ = [
     "OfferStatusFilterComparison",
     "PackageStatusFilterComparison",
     "PaymentCollectionFilterComparison",
+    "PaymentSessionInput",
     "PreviewNextInvoiceInput",
     "PreviewSubscriptionInput",
     "PriceFilter",
@@ -212,6 +226,7 @@ __all__ = [
     "ReportUsageBulkInput",
     "ReportUsageInput",
     "RevokePromotionalEntitlementInput",
+    "RevokePromotionalEntitlementsGroupInput",
     "StringFieldComparison",
     "SubscriptionAddonFilter",
     "SubscriptionAddonFilterCustomerSubscriptionFilter",
@@ -252,11 +267,15 @@ __all__ = [
     "TransferSubscriptionToResourceInput",
     "TrialOverrideConfigurationInput",
     "UUIDFilterComparison",
+    "UnarchiveCustomerInput",
+    "UnlinkPromotionalEntitlementsGroupInput",
     "UpdateCustomerInput",
     "UpdateSubscriptionEntitlementInput",
     "UpdateSubscriptionInput",
     "UsageEventReportInput",
     "UsageEventsReportInput",
+    "UsageHistoryInput",
+    "UsageHistoryV2Input",
     "UsageMeasurementCreateInput",
     "WeeklyResetPeriodConfigInput",
     "YearlyResetPeriodConfigInput",
@@ -734,6 +753,13 @@ class ApplySubscriptionInput(StiggInput):
     unit_quantity: NonNegativeFloat | None = None
 
 
+class ArchiveCustomerInput(StiggInput):
+    """The schema's input ``ArchiveCustomerInput``."""
+
+    customer_id: Id
+    environment_id: Id | None = None
+
+
 class BillingCadenceFilterComparison(StiggInput):
     """The schema's input ``BillingCadenceFilterComparison``."""
 
@@ -809,6 +835,16 @@ class CheckoutOptions(CheckoutOptionsExtension):
     collect_phone_number: StrictBool | None = None
     reference_id: Id | None = None
     success_url: Url
+
+
+class CheckoutStateInput(StiggInput):
+    """The schema's input ``CheckoutStateInput``."""
+
+    billing_country_code: CountryCode | None = None
+    customer_id: Id
+    plan_id: Id
+    product_id: Id | None = None
+    resource_id: Id | None = None
 
 
 class CustomerSearchQueryFilterComparison(StiggInput):
@@ -915,6 +951,21 @@ class CouponSort(CouponSortExtension):
     direction: SortDirection
     field: CouponSortFields
     nulls: SortNulls | None = None
+
+
+class CreateCouponInput(StiggInput):
+    """The schema's input ``CreateCouponInput``."""
+
+    additional_meta_data: JsonObject | None = None
+    amounts_off: tuple[MoneyInputDTO, ...] | None = None
+    description: Text | None = None
+    discount_value: FiniteFloat | None = None
+    duration_in_months: FiniteFloat | None = None
+    environment_id: Id | None = None
+    name: Text
+    percent_off: FiniteFloat | None = None
+    ref_id: Id
+    type: CouponType | None = None
 
 
 class CursorPaging(CursorPagingExtension):
@@ -1098,6 +1149,14 @@ class CustomerFilter(CustomerFilterExtension):
     search_query: CustomerSearchQueryFilterComparison | None = None
     subscriptions: CustomerFilterCustomerSubscriptionFilter | None = None
     updated_at: DateFieldComparison | None = None
+
+
+class CustomerPortalInput(StiggInput):
+    """The schema's input ``CustomerPortalInput``."""
+
+    customer_id: Id
+    product_id: Id | None = None
+    resource_id: Id | None = None
 
 
 class CustomerSort(CustomerSortExtension):
@@ -1299,6 +1358,44 @@ class DelegateSubscriptionToCustomerInput(StiggInput):
     subscription_id: Id
 
 
+class DetachCustomerPaymentMethodInput(StiggInput):
+    """The schema's input ``DetachCustomerPaymentMethodInput``."""
+
+    customer_id: Id
+    environment_id: Id | None = None
+
+
+class EntitlementCheckResult(StiggInput):
+    """The schema's input ``EntitlementCheckResult``."""
+
+    access_denied_reason: AccessDeniedReason | None = None
+    current_usage: FiniteFloat | None = None
+    enum_values: tuple[Id, ...] | None = None
+    has_access: StrictBool
+    has_soft_limit: StrictBool | None = None
+    has_unlimited_usage: StrictBool | None = None
+    monthly_reset_period_configuration: MonthlyResetPeriodConfigInput | None = None
+    next_reset_date: InputDateTime | None = None
+    requested_usage: NonNegativeFloat | None = None
+    requested_values: tuple[Id, ...] | None = None
+    reset_period: EntitlementResetPeriod | None = None
+    usage_limit: NonNegativeFloat | None = None
+    weekly_reset_period_configuration: WeeklyResetPeriodConfigInput | None = None
+    yearly_reset_period_configuration: YearlyResetPeriodConfigInput | None = None
+
+
+class EntitlementCheckRequested(StiggInput):
+    """The schema's input ``EntitlementCheckRequested``."""
+
+    customer_id: Id
+    entitlement_check_result: EntitlementCheckResult
+    environment_id: Id | None = None
+    feature_id: Id
+    requested_usage: NonNegativeFloat | None = None
+    requested_values: tuple[Id, ...] | None = None
+    resource_id: Id | None = None
+
+
 class EntitlementOptions(EntitlementOptionsExtension):
     """Options of a server-side entitlement check."""
 
@@ -1474,6 +1571,15 @@ class GrantPromotionalEntitlementInput(GrantPromotionalEntitlementInputExtension
     yearly_reset_period_configuration: YearlyResetPeriodConfigInput | None = None
 
 
+class GrantPromotionalEntitlementsGroupInput(StiggInput):
+    """The schema's input ``GrantPromotionalEntitlementsGroupInput``."""
+
+    customer_id: Id
+    environment_id: Id | None = None
+    feature_group_id: Id
+    promotional_entitlements: tuple[GrantPromotionalEntitlementInput, ...]
+
+
 class GrantPromotionalEntitlementsInput(GrantPromotionalEntitlementsInputExtension):
     """Input of ``grantPromotionalEntitlements``: one customer, one or more grants."""
 
@@ -1482,6 +1588,59 @@ class GrantPromotionalEntitlementsInput(GrantPromotionalEntitlementsInputExtensi
     promotional_entitlements: Annotated[
         tuple[GrantPromotionalEntitlementInput, ...], Field(min_length=1)
     ]
+
+
+class ImportCustomerInput(StiggInput):
+    """The schema's input ``ImportCustomerInput``."""
+
+    additional_meta_data: JsonObject | None = None
+    billing_id: Id | None = None
+    customer_id: Id | None = None
+    email: Text | None = None
+    environment_id: Id | None = None
+    name: Text | None = None
+    payment_method_id: Id | None = None
+    ref_id: Id | None = None
+    salesforce_id: Id | None = None
+    updated_at: InputDateTime | None = None
+
+
+class ImportCustomerBulkInput(StiggInput):
+    """The schema's input ``ImportCustomerBulkInput``."""
+
+    customers: tuple[ImportCustomerInput, ...]
+    environment_id: Id | None = None
+    integration_id: Id | None = None
+
+
+class ImportSubscriptionInput(StiggInput):
+    """The schema's input ``ImportSubscriptionInput``."""
+
+    additional_meta_data: JsonObject | None = None
+    addons: tuple[SubscriptionAddonInput, ...] | None = None
+    billable_features: tuple[BillableFeatureInput, ...] | None = None
+    billing_id: Id | None = None
+    billing_period: BillingPeriod | None = None
+    charges: tuple[ChargeInput, ...] | None = None
+    customer_id: Id
+    end_date: InputDateTime | None = None
+    entitlements: tuple[SubscriptionEntitlementInputV2, ...] | None = None
+    plan_id: Id
+    resource_id: Id | None = None
+    salesforce_id: Id | None = None
+    start_date: InputDateTime | None = None
+    subscription_entitlements: tuple[SubscriptionEntitlementInput, ...] | None = None
+    subscription_id: Id | None = None
+    unit_quantity: NonNegativeFloat | None = None
+    updated_at: InputDateTime | None = None
+
+
+class ImportSubscriptionsBulkInput(StiggInput):
+    """The schema's input ``ImportSubscriptionsBulkInput``."""
+
+    environment_id: Id | None = None
+    integration_id: Id | None = None
+    subscriptions: tuple[ImportSubscriptionInput, ...]
 
 
 class MeterTypeFilterComparison(StiggInput):
@@ -1501,6 +1660,14 @@ class MeterTypeFilterComparison(StiggInput):
     not_i_like: MeterType | None = None
     not_in: tuple[MeterType, ...] | None = None
     not_like: MeterType | None = None
+
+
+class PaymentSessionInput(StiggInput):
+    """The schema's input ``PaymentSessionInput``."""
+
+    billing_country_code: CountryCode | None = None
+    customer_id: Id
+    plan_id: Id
 
 
 class PreviewNextInvoiceInput(StiggInput):
@@ -1876,6 +2043,14 @@ class RevokePromotionalEntitlementInput(RevokePromotionalEntitlementInputExtensi
     customer_id: Id
     environment_id: Id | None = None
     feature_id: Id
+
+
+class RevokePromotionalEntitlementsGroupInput(StiggInput):
+    """The schema's input ``RevokePromotionalEntitlementsGroupInput``."""
+
+    customer_id: Id
+    environment_id: Id | None = None
+    feature_group_id: Id
 
 
 class SubscriptionAddonFilterPriceFilter(StiggInput):
@@ -2289,6 +2464,21 @@ class TransferSubscriptionToResourceInput(StiggInput):
     subscription_id: Id
 
 
+class UnarchiveCustomerInput(StiggInput):
+    """The schema's input ``UnarchiveCustomerInput``."""
+
+    customer_id: Id
+    environment_id: Id | None = None
+
+
+class UnlinkPromotionalEntitlementsGroupInput(StiggInput):
+    """The schema's input ``UnlinkPromotionalEntitlementsGroupInput``."""
+
+    customer_id: Id
+    environment_id: Id | None = None
+    feature_group_id: Id
+
+
 class UpdateCustomerInput(UpdateCustomerInputExtension):
     """Input of ``updateOneCustomer``: only the fields given are changed.
 
@@ -2385,6 +2575,36 @@ class UsageEventsReportInput(UsageEventsReportInputExtension):
 
     environment_id: Id | None = None
     usage_events: Annotated[tuple[UsageEventReportInput, ...], Field(min_length=1)]
+
+
+class UsageHistoryInput(StiggInput):
+    """The schema's input ``UsageHistoryInput``."""
+
+    customer_ref_id: Id
+    end_date: InputDateTime | None = None
+    environment_id: Id | None = None
+    feature_ref_id: Id
+    group_by: tuple[Text, ...] | None = None
+    monthly_reset_period_configuration: MonthlyResetPeriodConfigInput | None = None
+    reset_period: EntitlementResetPeriod | None = None
+    resource_ref_id: Id | None = None
+    start_date: InputDateTime
+    weekly_reset_period_configuration: WeeklyResetPeriodConfigInput | None = None
+    yearly_reset_period_configuration: YearlyResetPeriodConfigInput | None = None
+
+
+class UsageHistoryV2Input(StiggInput):
+    """The schema's input ``UsageHistoryV2Input``."""
+
+    customer_id: Id
+    end_date: InputDateTime | None = None
+    environment_id: Id | None = None
+    feature_id: Id
+    group_by: tuple[Text, ...] | None = None
+    include_inactive_subscriptions: StrictBool | None = None
+    paging: CursorPaging | None = None
+    resource_id: Id | None = None
+    start_date: InputDateTime
 
 
 class UsageMeasurementCreateInput(UsageMeasurementCreateInputExtension):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from stigg_async._models._base import StiggModel, UtcDateTime, lenient
+from stigg_async._models._base import Items, StiggModel, UtcDateTime, lenient
 from stigg_async._models._common import Feature
 from stigg_async._models._enums import (
     EntitlementResetPeriod,
@@ -47,6 +47,8 @@ class PromotionalEntitlement(StiggModel):
     created_at: UtcDateTime | None = None
     updated_at: UtcDateTime | None = None
     feature: Feature | None = None
+    #: The feature groups it was granted through (``grant_promotional_entitlements_group``).
+    feature_group_ids: Items[str] = ()
 
     @property
     def feature_ref_id(self) -> str | None:

@@ -46,6 +46,8 @@ class Customer:
     billing_currency: str | None = None
     exclude_from_experiment: bool | None = None
     trialed_plans: set[str] = field(default_factory=set)
+    #: Set while archived: hidden from lists, no new subscriptions, entitlements denied.
+    archived_at: datetime | None = None
 
 
 @dataclass
@@ -130,6 +132,8 @@ class Promotion:
     soft_limit: bool = False
     reset_period: str | None = None
     is_visible: bool = True
+    #: Feature groups this promotion was granted through (``grantPromotionalEntitlementsGroup``).
+    feature_group_ids: list[str] = field(default_factory=list)
 
     def is_active(self, now: datetime) -> bool:
         return self.end_date is None or self.end_date > now

@@ -13,6 +13,7 @@ from graphql import GraphQLResolveInfo, GraphQLSchema
 from stigg_async.emulator._errors import EmulatorError, ErrorCode
 from stigg_async.emulator._query import UNKNOWN, matches, paginate, sort_items
 from stigg_async.emulator._records import Customer, SubscriptionRequest
+from stigg_async.emulator._resolvers_admin import ADMIN_MUTATION_FIELDS, ADMIN_QUERY_FIELDS
 from stigg_async.emulator._state import EmulatorState, UsageReport
 from stigg_async.emulator._views import ENVIRONMENT_ID, Views
 
@@ -203,7 +204,7 @@ def _customer_field(customer: Customer, name: str) -> Any:
         "awsMarketplaceCustomerId": customer.aws_marketplace_customer_id,
         "createdAt": customer.created_at,
         "updatedAt": customer.updated_at,
-        "deletedAt": None,
+        "deletedAt": customer.archived_at,
         "environmentId": ENVIRONMENT_ID,
     }.get(name, UNKNOWN)
 
@@ -228,8 +229,12 @@ def customers(
 ) -> Any:
     ctx = _ctx(info)
     filter_ = _search(filter)
+    # Archived customers are listed only when the filter asks about ``deletedAt``.
+    archived = bool(filter_ and "deletedAt" in filter_)
     found = [
-        c for c in ctx.state.customers.values() if matches(filter_, partial(_customer_field, c))
+        c
+        for c in ctx.state.customers.values()
+        if (archived or c.archived_at is None) and matches(filter_, partial(_customer_field, c))
     ]
     found = sort_items(found, sorting, lambda c, k: _none_if_unknown(_customer_field(c, k)))
     return paginate(found, paging, ctx.views.customer)
@@ -519,6 +524,7 @@ QUERY_FIELDS: dict[str, Resolver] = {
     "entitlement": entitlement,
     "cachedEntitlements": cached_entitlements,
     "entitlementsState": entitlements_state,
+    **ADMIN_QUERY_FIELDS,
 }
 
 MUTATION_FIELDS: dict[str, Resolver] = {
@@ -538,6 +544,7 @@ MUTATION_FIELDS: dict[str, Resolver] = {
     "reportUsageBulk": report_usage_bulk,
     "reportEvent": report_event,
     "createUsageMeasurement": create_usage_measurement,
+    **ADMIN_MUTATION_FIELDS,
 }
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from stigg_async.emulator._catalog import Catalog, FeatureDef, PlanDef, PriceDef
 from stigg_async.emulator._errors import EmulatorError, ErrorCode
+from stigg_async.emulator._ledger import UsageLedger
 from stigg_async.emulator._records import (
     Checkout,
     Customer,
@@ -159,6 +160,9 @@ class EmulatorState:
         self._checkouts: dict[str, Checkout] = {}
         self._invoices: dict[str, Subscription] = {}
         self._plan_grants: dict[tuple[str, int], dict[str, Any]] = {}
+        self.usage_ledger = UsageLedger()
+        #: Payment sessions and other records of emulator/_admin.py, keyed by kind then id.
+        self.admin_records: dict[str, dict[str, Any]] = defaultdict(dict)
         self.applied_usage_reports = 0
         self.replayed_usage_reports = 0
         self.applied_events = 0
@@ -378,6 +382,11 @@ class EmulatorState:
         return plan
 
     def _check_request(self, request: SubscriptionRequest, plan: PlanDef) -> None:
+        customer = self.customers.get(request.customer_id)
+        if customer is not None and customer.archived_at is not None:
+            raise EmulatorError(
+                "EntityIsArchivedError", f"Customer {request.customer_id} is archived"
+            )
         if request.subscription_id and request.subscription_id in self.subscriptions:
             raise EmulatorError(
                 ErrorCode.DUPLICATED,
@@ -965,6 +974,8 @@ class EmulatorState:
         customer = self.customers.get(customer_id)
         if customer is None:
             return "CustomerNotFound", {}
+        if customer.archived_at is not None:
+            return "CustomerIsArchived", {}
         now = self.now()
         grants: dict[str, Grant] = {}
         subs = self._subs_by_customer.get(customer_id, ())
@@ -1239,11 +1250,15 @@ class EmulatorState:
                 continue
             key = (report.customer_id, report.resource_id, report.feature_id)
             record, start, end = self._record_for(key, grant, now)
+            before = record.value
             if report.update_behavior == "SET":
                 record.value = report.value
             else:
                 record.value = max(0.0, record.value + report.value)
             record.updated_at = now
+            self.usage_ledger.add(
+                key, report.created_at or now, record.value - before, period_start=start
+            )
             self.applied_usage_reports += 1
             result = UsageResult(
                 id=self._uuid(),
@@ -1291,7 +1306,8 @@ class EmulatorState:
                 if grant is None:
                     continue
                 usage_key = (customer_id, event.get("resourceId"), feature.id)
-                record, _, _ = self._record_for(usage_key, grant, now)
+                record, period_start, _ = self._record_for(usage_key, grant, now)
+                before = record.value
                 if meter.aggregation == "COUNT":
                     record.value += 1
                 elif meter.aggregation == "SUM":
@@ -1307,6 +1323,13 @@ class EmulatorState:
                     record.uniques.add(str(dimensions[meter.dimension or ""]))
                     record.value = float(len(record.uniques))
                 record.updated_at = now
+                self.usage_ledger.add(
+                    usage_key,
+                    now,
+                    record.value - before,
+                    period_start=period_start,
+                    dimensions=dimensions,
+                )
 
     def usage_total(
         self, customer_id: str, feature_id: str, resource_id: str | None = None

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from functools import partial
 from typing import Any
 
+from stigg_async.emulator._admin import customer_statistics
 from stigg_async.emulator._catalog import (
     AddonDef,
     CouponDef,
@@ -366,7 +367,8 @@ class Views:
             "email": customer.email,
             "createdAt": customer.created_at,
             "updatedAt": customer.updated_at,
-            "deletedAt": None,
+            "deletedAt": customer.archived_at,
+            "statistics": lambda **_: customer_statistics(state, cid),
             "billingId": customer.billing_id,
             "billingLinkUrl": None,
             "billingCurrency": customer.billing_currency,

@@ -11,7 +11,13 @@ from typing import Any
 
 import pytest
 
-from stigg_async import AsyncStigg, EntitlementCacheOptions, RetryPolicy, UsagePipelineOptions
+from stigg_async import (
+    AsyncStigg,
+    EntitlementAnalyticsOptions,
+    EntitlementCacheOptions,
+    RetryPolicy,
+    UsagePipelineOptions,
+)
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
@@ -46,6 +52,7 @@ def code_defaults(obj: Any) -> dict[str, Any]:
         ("RetryPolicy", RetryPolicy),
         ("EntitlementCacheOptions", EntitlementCacheOptions),
         ("UsagePipelineOptions", UsagePipelineOptions),
+        ("EntitlementAnalyticsOptions", EntitlementAnalyticsOptions),
     ],
 )
 def test_every_option_is_documented_with_its_real_default(section: str, obj: Any) -> None:

@@ -32,17 +32,23 @@ from pydantic import BaseModel
 
 import stigg_async._models as models
 from stigg_async._models import (
+    CheckoutState,
+    Coupon,
     CouponPage,
     Customer,
     CustomerPage,
+    CustomerPortal,
     Entitlement,
     EntitlementsState,
+    PaymentSession,
     PromotionalEntitlement,
     ProvisionedCustomer,
     ProvisionSubscriptionResult,
     StiggInput,
     Subscription,
     SubscriptionPreview,
+    UsageHistory,
+    UsageHistoryV2,
     UsageMeasurement,
     parse_result,
     parse_result_list,
@@ -87,6 +93,19 @@ RESULTS: dict[str, tuple[type[BaseModel], bool]] = {
     "TransferSubscription": (Subscription, False),
     "TransferSubscriptionToResource": (Subscription, False),
     "DelegateSubscriptionToCustomer": (models.DelegatedSubscription, False),
+    "ArchiveCustomer": (Customer, False),
+    "UnarchiveCustomer": (Customer, False),
+    "DetachCustomerPaymentMethod": (Customer, False),
+    "ImportOneCustomer": (Customer, False),
+    "GetCustomerPortal": (CustomerPortal, False),
+    "GrantPromotionalEntitlementsGroup": (PromotionalEntitlement, True),
+    "RevokePromotionalEntitlementsGroup": (PromotionalEntitlement, True),
+    "UnlinkPromotionalEntitlementsGroup": (PromotionalEntitlement, True),
+    "CreateCoupon": (Coupon, False),
+    "CreatePaymentSession": (PaymentSession, False),
+    "GetCheckoutState": (CheckoutState, False),
+    "GetUsageHistory": (UsageHistory, False),
+    "GetUsageHistoryV2": (UsageHistoryV2, False),
 }
 
 
@@ -236,8 +255,14 @@ def test_result_model_parses_an_answer_to_the_document(
 
 
 def test_every_document_with_an_object_result_has_a_model() -> None:
-    """Only scalar-result documents (ReportEvent, CancelSchedule) lack a result model."""
-    assert set(load_operations(OPERATIONS)) - set(RESULTS) == {"ReportEvent", "CancelSchedule"}
+    """Only scalar-result documents (ReportEvent, the bulk imports...) lack a result model."""
+    assert set(load_operations(OPERATIONS)) - set(RESULTS) == {
+        "ReportEvent",
+        "CancelSchedule",
+        "ImportCustomersBulk",
+        "ImportSubscriptionsBulk",
+        "ReportEntitlementCheckRequested",
+    }
 
 
 def _input_models() -> list[type[StiggInput]]:
@@ -295,6 +320,22 @@ TOP_LEVEL_INPUTS = {
     "ReportUsageBulkInput": "ReportUsageBulk",
     "UsageEventsReportInput": "ReportEvent",
     "UsageMeasurementCreateInput": "CreateUsageMeasurement",
+    "ArchiveCustomerInput": "ArchiveCustomer",
+    "UnarchiveCustomerInput": "UnarchiveCustomer",
+    "DetachCustomerPaymentMethodInput": "DetachCustomerPaymentMethod",
+    "CustomerPortalInput": "GetCustomerPortal",
+    "ImportCustomerInput": "ImportOneCustomer",
+    "ImportCustomerBulkInput": "ImportCustomersBulk",
+    "ImportSubscriptionsBulkInput": "ImportSubscriptionsBulk",
+    "GrantPromotionalEntitlementsGroupInput": "GrantPromotionalEntitlementsGroup",
+    "RevokePromotionalEntitlementsGroupInput": "RevokePromotionalEntitlementsGroup",
+    "UnlinkPromotionalEntitlementsGroupInput": "UnlinkPromotionalEntitlementsGroup",
+    "CreateCouponInput": "CreateCoupon",
+    "PaymentSessionInput": "CreatePaymentSession",
+    "CheckoutStateInput": "GetCheckoutState",
+    "UsageHistoryInput": "GetUsageHistory",
+    "UsageHistoryV2Input": "GetUsageHistoryV2",
+    "EntitlementCheckRequested": "ReportEntitlementCheckRequested",
 }
 
 

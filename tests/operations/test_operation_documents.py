@@ -70,6 +70,23 @@ REQUIRED = {
     "TransferSubscriptionToResource": "transferSubscriptionToResource",
     "DelegateSubscriptionToCustomer": "delegateSubscriptionToCustomer",
     "CancelSchedule": "cancelSchedule",
+    # customer administration, imports, promotion groups, coupons, usage history
+    "ArchiveCustomer": "archiveCustomer",
+    "UnarchiveCustomer": "unarchiveCustomer",
+    "DetachCustomerPaymentMethod": "detachCustomerPaymentMethod",
+    "GetCustomerPortal": "customerPortal",
+    "ImportOneCustomer": "importOneCustomer",
+    "ImportCustomersBulk": "importCustomersBulk",
+    "ImportSubscriptionsBulk": "importSubscriptionsBulk",
+    "GrantPromotionalEntitlementsGroup": "grantPromotionalEntitlementsGroup",
+    "RevokePromotionalEntitlementsGroup": "revokePromotionalEntitlementsGroup",
+    "UnlinkPromotionalEntitlementsGroup": "unlinkPromotionalEntitlementsGroup",
+    "CreateCoupon": "createOneCoupon",
+    "CreatePaymentSession": "createPaymentSession",
+    "GetCheckoutState": "checkoutState",
+    "GetUsageHistory": "usageHistory",
+    "GetUsageHistoryV2": "usageHistoryV2",
+    "ReportEntitlementCheckRequested": "reportEntitlementCheckRequested",
 }
 
 DOCUMENT_FILES = sorted(p for p in OPERATIONS.glob("*.graphql") if p.name != "schema.graphql")
