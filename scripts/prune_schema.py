@@ -45,6 +45,15 @@ QUERY_FIELDS = (
     "entitlement",
     "cachedEntitlements",
     "entitlementsState",
+    # credits
+    "creditBalanceSummary",
+    "creditGrants",
+    "creditsLedger",
+    "creditUsage",
+    "getAutoRechargeSettings",
+    "estimateUsageCost",
+    "estimateEventCost",
+    "entitlementV2",
 )
 MUTATION_FIELDS = (
     "provisionCustomer",
@@ -63,6 +72,12 @@ MUTATION_FIELDS = (
     "reportUsageBulk",
     "reportEvent",
     "createUsageMeasurement",
+    # credits
+    "createCreditGrant",
+    "voidCreditGrant",
+    "consumeCredits",
+    "consumeCreditsAsync",
+    "saveAutoRechargeSettings",
 )
 
 HEADER = (
