@@ -324,9 +324,10 @@ def credit_usage(_: Any, info: Info, input: dict[str, Any]) -> Any:
     out = []
     for feature_id in sorted(series, key=lambda f: f or ""):
         days = series[feature_id]
+        ordered = sorted(days.items())
         points = [
             {"timestamp": day, "value": sum(values), "eventCount": len(values)}
-            for day, values in sorted(days.items())
+            for day, values in ordered
         ]
         feature = features.get(feature_id or "")
         out.append(
@@ -334,8 +335,8 @@ def credit_usage(_: Any, info: Info, input: dict[str, Any]) -> Any:
                 "featureId": feature_id,
                 "featureName": feature.display_name if feature else None,
                 "points": points,
-                "eventCount": sum(p["eventCount"] for p in points),
-                "totalCredits": sum(p["value"] for p in points),
+                "eventCount": sum(len(values) for _, values in ordered),
+                "totalCredits": sum(sum(values) for _, values in ordered),
                 "tags": [],
             }
         )
