@@ -22,6 +22,7 @@ from stigg_async._errors import (
     StiggValidationError,
 )
 from stigg_async._facade_core import _FacadeCore
+from stigg_async._facade_credits import _CreditMethods
 from stigg_async._facade_customers import _CustomerMethods
 from stigg_async._facade_entitlements import _EntitlementMethods
 from stigg_async._facade_promotions import _PromotionMethods
@@ -58,6 +59,7 @@ class AsyncStigg(
     _SubscriptionMethods,
     _ReportingMethods,
     _PromotionMethods,
+    _CreditMethods,
     _FacadeCore,
 ):
     """The async Stigg client.

@@ -26,6 +26,11 @@ REFRESHES_ENTITLEMENTS: frozenset[str] = frozenset(
         "MigrateSubscriptionToLatest",
         "GrantPromotionalEntitlements",
         "RevokePromotionalEntitlement",
+        # Credits: a grant, a void or a recharge setting (which may top up at once)
+        # changes what the customer may spend.
+        "CreateCreditGrant",
+        "VoidCreditGrant",
+        "SaveAutoRechargeSettings",
     }
 )
 
