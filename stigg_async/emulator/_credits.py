@@ -172,7 +172,8 @@ class CreditSnapshot:
     """An account's credit entitlement at one moment (what ``CreditEntitlement`` shows).
 
     ``usage_limit`` is the credits of the active grants, ``current_usage`` what was
-    consumed from them; the balance is their difference.
+    consumed from them; the balance is their difference. ``valid_until`` is when the
+    first of the credits left expires (the balance holds until then), or ``None``.
     """
 
     currency_id: str
@@ -376,9 +377,9 @@ class CreditsState:
             if grant.remaining > _EPSILON:
                 expiries.append(grant.expire_at)
             updated = grant.updated_at if updated is None else max(updated, grant.updated_at)
-        valid_until = None
-        if expiries and all(e is not None for e in expiries):
-            valid_until = max(e for e in expiries if e is not None)
+        # Until the first credits left expire the balance stands; after, it shrinks.
+        dated = [e for e in expiries if e is not None]
+        valid_until = min(dated) if dated else None
         return CreditSnapshot(key[2], limit, used, valid_until, updated)
 
     def balance(self, customer_id: str, currency_id: str, resource_id: str | None = None) -> float:
