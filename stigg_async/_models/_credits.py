@@ -7,6 +7,7 @@ Also the two members of ``EntitlementUnion`` that ``entitlementV2`` answers:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from stigg_async._models._base import Items, JsonObject, StiggModel, UtcDateTime, lenient
@@ -191,7 +192,7 @@ class CreditLedgerEvent(StiggModel):
         ...     {"amount": -2, "eventType": "CREDITS_CONSUMED", "creditGrantId": "g-1",
         ...      "creditCurrencyId": "cur", "timestamp": "2026-01-01T00:00:00.000Z"}
         ... )
-        >>> (e.amount, e.event_type, e.timestamp.year)
+        >>> (e.amount, e.event_type, e.occurred_at.year)
         (-2.0, <CreditLedgerEventType.CREDITS_CONSUMED: 'CREDITS_CONSUMED'>, 2026)
     """
 
@@ -203,7 +204,22 @@ class CreditLedgerEvent(StiggModel):
     resource_id: str | None = None
     event_id: str | None = None
     feature_id: str | None = None
-    timestamp: UtcDateTime | None = None
+    #: As sent (the schema types it as a string); :attr:`occurred_at` reads it as a time.
+    timestamp: str | None = None
+
+    @property
+    def occurred_at(self) -> datetime | None:
+        """:attr:`timestamp` as an aware UTC datetime (ISO 8601 or epoch milliseconds)."""
+        text = self.timestamp
+        if not text:
+            return None
+        try:
+            if text.lstrip("-").replace(".", "", 1).isdigit():
+                return datetime.fromtimestamp(float(text) / 1000.0, tz=timezone.utc)
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except (ValueError, OverflowError, OSError):
+            return None
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
 
 
 class CreditLedgerEdge(StiggModel):
