@@ -31,6 +31,7 @@ SECTIONS = [
     ("_SubscriptionMethods", "Subscriptions and checkout"),
     ("_ReportingMethods", "Direct usage reports and server-side checks"),
     ("_PromotionMethods", "Promotions and coupons"),
+    ("_CreditMethods", "Credits: balances, grants, ledger, consumption"),
 ]
 
 HEADER = """# API reference: `AsyncStigg`
