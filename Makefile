@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SCHEMA_SOURCE ?= ../shared/reference/stigg-schema.graphql
 
-.PHONY: help venv test demo bench reliability lint typecheck format schema emulator clean
+.PHONY: help venv test demo bench reliability lint typecheck format schema emulator clean official-client
 
 help:
 	@echo "make demo         run examples/quickstart.py against the built-in emulator"
@@ -59,3 +59,9 @@ emulator: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .bench
+
+# The official Python client (for the compatibility test of the credit calls) pins
+# tenacity<9, which gql cannot share: it gets a virtualenv of its own.
+official-client:
+	$(PYTHON) -m venv .venv-official
+	.venv-official/bin/pip install "stigg-api-client-v2==6.25.0"
