@@ -15,6 +15,7 @@ help:
 	@echo "make reliability  run the full reliability suite and print its summary"
 	@echo "make schema       regenerate operations/schema.graphql (SCHEMA_SOURCE=file, or API_URL= and API_KEY=)"
 	@echo "make emulator     start the emulator on 127.0.0.1:8787"
+	@echo "make official-client  build .venv-official (the official client, for its compatibility test)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
