@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SCHEMA_SOURCE ?= ../shared/reference/stigg-schema.graphql
 
-.PHONY: help venv test demo bench reliability lint typecheck format schema codegen emulator clean
+.PHONY: help venv test demo bench reliability lint typecheck format schema codegen emulator clean official-client
 
 help:
 	@echo "make demo         run examples/quickstart.py against the built-in emulator"
@@ -16,6 +16,7 @@ help:
 	@echo "make schema       regenerate operations/schema.graphql (SCHEMA_SOURCE=file, or API_URL= and API_KEY=)"
 	@echo "make codegen      regenerate the enums and input models from operations/schema.graphql"
 	@echo "make emulator     start the emulator on 127.0.0.1:8787"
+	@echo "make official-client  build .venv-official (the official client, for its compatibility test)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +65,9 @@ emulator: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .bench .cache
+
+# The official Python client (for the compatibility test of the credit calls) pins
+# tenacity<9, which gql cannot share: it gets a virtualenv of its own.
+official-client:
+	$(PYTHON) -m venv .venv-official
+	.venv-official/bin/pip install "stigg-api-client-v2==6.25.0"

@@ -36,6 +36,7 @@ SECTIONS = [
     ("_PagingMethods", "Iterating over every page"),
     ("_AdminMethods", "Customer administration, imports, promotion groups, coupons, checkout"),
     ("_UsageHistoryMethods", "Usage history and entitlement-check analytics"),
+    ("_CreditMethods", "Credits: balances, grants, ledger, consumption"),
 ]
 
 HEADER = """# API reference: `AsyncStigg`

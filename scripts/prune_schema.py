@@ -55,6 +55,15 @@ QUERY_FIELDS = (
     "checkoutState",
     "usageHistory",
     "usageHistoryV2",
+    # credits
+    "creditBalanceSummary",
+    "creditGrants",
+    "creditsLedger",
+    "creditUsage",
+    "getAutoRechargeSettings",
+    "estimateUsageCost",
+    "estimateEventCost",
+    "entitlementV2",
 )
 MUTATION_FIELDS = (
     "provisionCustomer",
@@ -93,6 +102,12 @@ MUTATION_FIELDS = (
     "createOneCoupon",
     "createPaymentSession",
     "reportEntitlementCheckRequested",
+    # credits
+    "createCreditGrant",
+    "voidCreditGrant",
+    "consumeCredits",
+    "consumeCreditsAsync",
+    "saveAutoRechargeSettings",
 )
 
 HEADER = (

@@ -31,6 +31,7 @@ from stigg_async._errors import (
 from stigg_async._facade_admin import _AdminMethods
 from stigg_async._facade_catalog import _CatalogMethods
 from stigg_async._facade_core import _FacadeCore
+from stigg_async._facade_credits import _CreditMethods
 from stigg_async._facade_customers import _CustomerMethods
 from stigg_async._facade_entitlements import _EntitlementMethods
 from stigg_async._facade_guards import _EntitlementGuards
@@ -72,6 +73,7 @@ class AsyncStigg(
     _PromotionMethods,
     _AdminMethods,
     _UsageHistoryMethods,
+    _CreditMethods,
     _FacadeCore,
 ):
     """The async Stigg client.

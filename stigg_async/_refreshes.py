@@ -39,6 +39,11 @@ REFRESHES_ENTITLEMENTS: frozenset[str] = frozenset(
         "ImportSubscriptionsBulk",
         "GrantPromotionalEntitlementsGroup",
         "RevokePromotionalEntitlementsGroup",
+        # Credits: a grant, a void or a recharge setting (which may top up at once)
+        # changes what the customer may spend.
+        "CreateCreditGrant",
+        "VoidCreditGrant",
+        "SaveAutoRechargeSettings",
     }
 )
 

@@ -35,6 +35,14 @@ __all__ = [
     "CouponType",
     "CreditCadence",
     "CreditGrantCadence",
+    "CreditGrantInvoiceBillingReason",
+    "CreditGrantInvoiceStatus",
+    "CreditGrantSourceType",
+    "CreditGrantStatus",
+    "CreditGrantType",
+    "CreditGrantTypeInput",
+    "CreditLedgerEventType",
+    "CreditUsageTimeRange",
     "Currency",
     "CustomerSortFields",
     "CustomerSubscriptionSortFields",
@@ -46,11 +54,14 @@ __all__ = [
     "EnvironmentAccessRole",
     "EnvironmentProvisionStatus",
     "EnvironmentType",
+    "EstimationRequestWarning",
+    "EstimationWarningCode",
     "ExperimentStatus",
     "FeatureGroupStatus",
     "FeatureStatus",
     "FeatureType",
     "FontWeight",
+    "GrantExpirationPeriod",
     "InvoiceLineItemType",
     "MeterType",
     "MonthlyAccordingTo",
@@ -97,6 +108,7 @@ __all__ = [
     "SubscriptionStatus",
     "SubscriptionUpdateUsageCutoffBehavior",
     "SyncStatus",
+    "ThresholdType",
     "TiersMode",
     "TrialEndBehavior",
     "TrialPeriodUnits",
@@ -339,6 +351,76 @@ class CreditGrantCadence(SchemaEnum):
     MONTHLY = "MONTHLY"
 
 
+class CreditGrantInvoiceBillingReason(SchemaEnum):
+    """Values of the schema enum ``CreditGrantInvoiceBillingReason``."""
+
+    MANUAL = "MANUAL"
+    OTHER = "OTHER"
+
+
+class CreditGrantInvoiceStatus(SchemaEnum):
+    """Values of the schema enum ``CreditGrantInvoiceStatus``."""
+
+    CANCELED = "CANCELED"
+    OPEN = "OPEN"
+    PAID = "PAID"
+
+
+class CreditGrantSourceType(SchemaEnum):
+    """Values of the schema enum ``CreditGrantSourceType``."""
+
+    ADDON_ENTITLEMENT = "ADDON_ENTITLEMENT"
+    PLAN_ENTITLEMENT = "PLAN_ENTITLEMENT"
+    PRICE = "PRICE"
+
+
+class CreditGrantStatus(SchemaEnum):
+    """Values of the schema enum ``CreditGrantStatus``."""
+
+    ACTIVE = "ACTIVE"
+    EXPIRED = "EXPIRED"
+    PAYMENT_PENDING = "PAYMENT_PENDING"
+    SCHEDULED = "SCHEDULED"
+    VOIDED = "VOIDED"
+
+
+class CreditGrantType(SchemaEnum):
+    """Values of the schema enum ``CreditGrantType``."""
+
+    OVERDRAFT = "OVERDRAFT"
+    PAID = "PAID"
+    PROMOTIONAL = "PROMOTIONAL"
+    RECURRING = "RECURRING"
+
+
+class CreditGrantTypeInput(SchemaEnum):
+    """Values of the schema enum ``CreditGrantTypeInput``."""
+
+    PAID = "PAID"
+    PROMOTIONAL = "PROMOTIONAL"
+
+
+class CreditLedgerEventType(SchemaEnum):
+    """Values of the schema enum ``CreditLedgerEventType``."""
+
+    CREDITS_CONSUMED = "CREDITS_CONSUMED"
+    CREDITS_CONSUMPTION_TRANSFER_SOURCE = "CREDITS_CONSUMPTION_TRANSFER_SOURCE"
+    CREDITS_CONSUMPTION_TRANSFER_TARGET = "CREDITS_CONSUMPTION_TRANSFER_TARGET"
+    CREDITS_EXPIRED = "CREDITS_EXPIRED"
+    CREDITS_GRANTED = "CREDITS_GRANTED"
+    CREDITS_UPDATED = "CREDITS_UPDATED"
+    CREDITS_VOIDED = "CREDITS_VOIDED"
+
+
+class CreditUsageTimeRange(SchemaEnum):
+    """Values of the schema enum ``CreditUsageTimeRange``."""
+
+    LAST_DAY = "LAST_DAY"
+    LAST_MONTH = "LAST_MONTH"
+    LAST_WEEK = "LAST_WEEK"
+    LAST_YEAR = "LAST_YEAR"
+
+
 class Currency(SchemaEnum):
     """ISO-4217 currency codes the API accepts."""
 
@@ -577,6 +659,20 @@ class EnvironmentType(SchemaEnum):
     SANDBOX = "SANDBOX"
 
 
+class EstimationRequestWarning(SchemaEnum):
+    """Values of the schema enum ``EstimationRequestWarning``."""
+
+    FEATURE_NOT_CREDIT_BASED = "FEATURE_NOT_CREDIT_BASED"
+    FEATURE_NOT_FOUND = "FEATURE_NOT_FOUND"
+    RESOURCE_SCOPED_SUBSCRIPTION_EXISTS = "RESOURCE_SCOPED_SUBSCRIPTION_EXISTS"
+
+
+class EstimationWarningCode(SchemaEnum):
+    """Values of the schema enum ``EstimationWarningCode``."""
+
+    UNSUPPORTED_AGGREGATION = "UNSUPPORTED_AGGREGATION"
+
+
 class ExperimentStatus(SchemaEnum):
     """Values of the schema enum ``ExperimentStatus``."""
 
@@ -613,6 +709,13 @@ class FontWeight(SchemaEnum):
 
     BOLD = "BOLD"
     NORMAL = "NORMAL"
+
+
+class GrantExpirationPeriod(SchemaEnum):
+    """Values of the schema enum ``GrantExpirationPeriod``."""
+
+    ONE_MONTH = "OneMonth"
+    ONE_YEAR = "OneYear"
 
 
 class InvoiceLineItemType(SchemaEnum):
@@ -1039,6 +1142,13 @@ class SyncStatus(SchemaEnum):
     NO_SYNC_REQUIRED = "NO_SYNC_REQUIRED"
     PENDING = "PENDING"
     SUCCESS = "SUCCESS"
+
+
+class ThresholdType(SchemaEnum):
+    """Values of the schema enum ``ThresholdType``."""
+
+    CREDIT_AMOUNT = "CreditAmount"
+    DOLLAR_AMOUNT = "DollarAmount"
 
 
 class TiersMode(SchemaEnum):

@@ -40,12 +40,16 @@ from stigg_async._models._enums import (
     CouponType,
     CreditCadence,
     CreditGrantCadence,
+    CreditGrantTypeInput,
+    CreditLedgerEventType,
+    CreditUsageTimeRange,
     Currency,
     CustomerSortFields,
     CustomerSubscriptionSortFields,
     EntitlementResetPeriod,
     FeatureStatus,
     FeatureType,
+    GrantExpirationPeriod,
     MeterType,
     MonthlyAccordingTo,
     OfferStatus,
@@ -74,6 +78,7 @@ from stigg_async._models._enums import (
     SubscriptionQuerySortFields,
     SubscriptionScheduleStatus,
     SubscriptionStatus,
+    ThresholdType,
     TiersMode,
     TrialEndBehavior,
     UsageUpdateBehavior,
@@ -145,6 +150,8 @@ __all__ = [
     "ChargeInput",
     "CheckoutOptions",
     "CheckoutStateInput",
+    "ConsumeCreditInput",
+    "ConsumeCreditsAsyncInput",
     "CouponFilter",
     "CouponFilterCustomerFilter",
     "CouponSort",
@@ -152,7 +159,12 @@ __all__ = [
     "CouponStatusFilterComparison",
     "CouponTypeFilterComparison",
     "CreateCouponInput",
+    "CreditBalanceSummaryInput",
+    "CreditGrantBillingInfoInput",
+    "CreditGrantInput",
+    "CreditLedgerInput",
     "CreditRateInput",
+    "CreditUsageInput",
     "CursorPaging",
     "CustomerBillingInfo",
     "CustomerFilter",
@@ -176,14 +188,19 @@ __all__ = [
     "EntitlementCheckRequested",
     "EntitlementCheckResult",
     "EntitlementOptions",
+    "EstimateEventCostInput",
     "EstimateSubscriptionInput",
     "EstimateSubscriptionUpdateInput",
+    "EstimateUsageCostInput",
     "FeatureStatusFilterComparison",
     "FeatureTypeFilterComparison",
     "FetchEntitlementQuery",
     "FetchEntitlementsQuery",
     "GetActiveSubscriptionsInput",
+    "GetAutoRechargeSettingsInput",
+    "GetCreditGrantsInput",
     "GetCustomerByRefIdInput",
+    "GetEntitlementV2Input",
     "GetPaywallInput",
     "GetSubscriptionInput",
     "GrantPromotionalEntitlementInput",
@@ -227,6 +244,7 @@ __all__ = [
     "ReportUsageInput",
     "RevokePromotionalEntitlementInput",
     "RevokePromotionalEntitlementsGroupInput",
+    "SaveAutoRechargeSettingsInput",
     "StringFieldComparison",
     "SubscriptionAddonFilter",
     "SubscriptionAddonFilterCustomerSubscriptionFilter",
@@ -277,6 +295,7 @@ __all__ = [
     "UsageHistoryInput",
     "UsageHistoryV2Input",
     "UsageMeasurementCreateInput",
+    "VoidCreditGrantInput",
     "WeeklyResetPeriodConfigInput",
     "YearlyResetPeriodConfigInput",
 ]
@@ -847,6 +866,26 @@ class CheckoutStateInput(StiggInput):
     resource_id: Id | None = None
 
 
+class ConsumeCreditInput(StiggInput):
+    """The schema's input ``ConsumeCreditInput``."""
+
+    amount: FiniteFloat
+    created_at: InputDateTime | None = None
+    currency_id: Id
+    customer_id: Id
+    dimensions: Dimensions | None = None
+    environment_id: Id | None = None
+    idempotency_key: Id
+    resource_id: Id | None = None
+
+
+class ConsumeCreditsAsyncInput(StiggInput):
+    """The schema's input ``ConsumeCreditsAsyncInput``."""
+
+    consumptions: tuple[ConsumeCreditInput, ...]
+    environment_id: Id | None = None
+
+
 class CustomerSearchQueryFilterComparison(StiggInput):
     """The schema's input ``CustomerSearchQueryFilterComparison``."""
 
@@ -968,6 +1007,44 @@ class CreateCouponInput(StiggInput):
     type: CouponType | None = None
 
 
+class CreditBalanceSummaryInput(StiggInput):
+    """The schema's input ``CreditBalanceSummaryInput``."""
+
+    currency_id: Id | None = None
+    customer_id: Id
+    environment_id: Id | None = None
+    resource_id: Id | None = None
+
+
+class CreditGrantBillingInfoInput(StiggInput):
+    """The schema's input ``CreditGrantBillingInfoInput``."""
+
+    billing_address: BillingAddress | None = None
+    invoice_days_until_due: NonNegativeFloat | None = None
+    is_invoice_paid: StrictBool | None = None
+
+
+class CreditGrantInput(StiggInput):
+    """The schema's input ``CreditGrantInput``."""
+
+    additional_meta_data: JsonObject | None = None
+    amount: FiniteFloat
+    await_payment_confirmation: StrictBool | None = None
+    billing_information: CreditGrantBillingInfoInput | None = None
+    comment: Text | None = None
+    cost: MoneyInputDTO | None = None
+    currency_id: Id
+    customer_id: Id
+    display_name: Text
+    effective_at: InputDateTime | None = None
+    environment_id: Id | None = None
+    expire_at: InputDateTime | None = None
+    grant_type: CreditGrantTypeInput
+    payment_collection_method: PaymentCollectionMethod | None = None
+    priority: FiniteFloat | None = None
+    resource_id: Id | None = None
+
+
 class CursorPaging(CursorPagingExtension):
     """Cursor paging: ``first`` items ``after`` a cursor (or ``last`` ``before`` one).
 
@@ -980,6 +1057,31 @@ class CursorPaging(CursorPagingExtension):
     before: Id | None = None
     first: PageSize | None = None
     last: PageSize | None = None
+
+
+class CreditLedgerInput(StiggInput):
+    """The schema's input ``CreditLedgerInput``."""
+
+    currency_id: Id | None = None
+    customer_id: Id
+    environment_id: Id | None = None
+    event_type: tuple[CreditLedgerEventType, ...] | None = None
+    paging: CursorPaging | None = None
+    resource_id: Id | None = None
+
+
+class CreditUsageInput(StiggInput):
+    """The schema's input ``CreditUsageInput``."""
+
+    currency_id: Id | None = None
+    customer_id: Id
+    end_date: InputDateTime | None = None
+    environment_id: Id | None = None
+    group_by: tuple[Text, ...] | None = None
+    paging: CursorPaging | None = None
+    resource_id: Id | None = None
+    start_date: InputDateTime | None = None
+    time_range: CreditUsageTimeRange | None = None
 
 
 class CustomerBillingInfo(CustomerBillingInfoExtension):
@@ -1404,6 +1506,15 @@ class EntitlementOptions(EntitlementOptionsExtension):
     should_track: StrictBool | None = None
 
 
+class EstimateEventCostInput(StiggInput):
+    """The schema's input ``EstimateEventCostInput``."""
+
+    customer_id: Id
+    dimensions: Dimensions | None = None
+    event_name: Id
+    resource_id: Id | None = None
+
+
 class EstimateSubscriptionInput(EstimateSubscriptionInputExtension):
     """Input of ``estimateSubscription``: price a subscription before creating it."""
 
@@ -1438,6 +1549,17 @@ class EstimateSubscriptionUpdateInput(EstimateSubscriptionUpdateInputExtension):
     promotion_code: Id | None = None
     subscription_id: Id
     unit_quantity: NonNegativeFloat | None = None
+
+
+class EstimateUsageCostInput(StiggInput):
+    """The schema's input ``EstimateUsageCostInput``."""
+
+    customer_id: Id
+    dimensions: Dimensions | None = None
+    feature_id: Id
+    resource_id: Id | None = None
+    update_behavior: UsageUpdateBehavior | None = None
+    value: FiniteFloat
 
 
 class FeatureStatusFilterComparison(StiggInput):
@@ -1518,11 +1640,40 @@ class GetActiveSubscriptionsInput(GetActiveSubscriptionsInputExtension):
     resource_ids: tuple[Id, ...] | None = None
 
 
+class GetAutoRechargeSettingsInput(StiggInput):
+    """The schema's input ``GetAutoRechargeSettingsInput``."""
+
+    currency_id: Id
+    customer_id: Id
+    environment_id: Id | None = None
+
+
+class GetCreditGrantsInput(StiggInput):
+    """The schema's input ``GetCreditGrantsInput``."""
+
+    currency_id: Id | None = None
+    customer_id: Id
+    environment_id: Id | None = None
+    paging: CursorPaging | None = None
+    resource_id: Id | None = None
+
+
 class GetCustomerByRefIdInput(GetCustomerByRefIdInputExtension):
     """Input of ``getCustomerByRefId``."""
 
     customer_id: Id
     environment_id: Id | None = None
+
+
+class GetEntitlementV2Input(StiggInput):
+    """The schema's input ``GetEntitlementV2Input``."""
+
+    currency_id: Id | None = None
+    customer_id: Id
+    environment_id: Id | None = None
+    feature_id: Id | None = None
+    options: EntitlementOptions | None = None
+    resource_id: Id | None = None
 
 
 class GetPaywallInput(StiggInput):
@@ -2051,6 +2202,20 @@ class RevokePromotionalEntitlementsGroupInput(StiggInput):
     customer_id: Id
     environment_id: Id | None = None
     feature_group_id: Id
+
+
+class SaveAutoRechargeSettingsInput(StiggInput):
+    """The schema's input ``SaveAutoRechargeSettingsInput``."""
+
+    currency_id: Id
+    customer_id: Id
+    environment_id: Id | None = None
+    grant_expiration_period: GrantExpirationPeriod | None = None
+    is_enabled: StrictBool
+    max_spend_limit: FiniteFloat | None = None
+    target_balance: FiniteFloat | None = None
+    threshold_type: ThresholdType | None = None
+    threshold_value: FiniteFloat | None = None
 
 
 class SubscriptionAddonFilterPriceFilter(StiggInput):
@@ -2619,3 +2784,10 @@ class UsageMeasurementCreateInput(UsageMeasurementCreateInputExtension):
     resource_id: Id | None = None
     update_behavior: UsageUpdateBehavior | None = None
     value: FiniteFloat
+
+
+class VoidCreditGrantInput(StiggInput):
+    """The schema's input ``VoidCreditGrantInput``."""
+
+    environment_id: Id | None = None
+    id: Text

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from stigg_async.emulator._credit_catalog import CreditCatalog
+
 __all__ = [
     "AddonDef",
     "Catalog",
@@ -288,6 +290,7 @@ class Catalog:
     plans: dict[str, PlanDef] = field(default_factory=dict)
     addons: dict[str, AddonDef] = field(default_factory=dict)
     coupons: dict[str, CouponDef] = field(default_factory=dict)
+    credits: CreditCatalog = field(default_factory=CreditCatalog)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Catalog:
@@ -371,6 +374,7 @@ class Catalog:
                 metadata=item.get("additionalMetaData"),
                 duration_in_months=item.get("durationInMonths"),
             )
+        catalog.credits = CreditCatalog.from_dict(data, catalog.features)
         catalog._check()
         return catalog
 

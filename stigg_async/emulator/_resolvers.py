@@ -10,6 +10,12 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from graphql import GraphQLResolveInfo, GraphQLSchema
 
+from stigg_async.emulator._credit_resolvers import (
+    CREDIT_MUTATION_FIELDS,
+    CREDIT_QUERY_FIELDS,
+    credit_entitlement_views,
+    feature_entitlement_v2,
+)
 from stigg_async.emulator._errors import EmulatorError, ErrorCode
 from stigg_async.emulator._query import UNKNOWN, matches, paginate, sort_items
 from stigg_async.emulator._records import Customer, SubscriptionRequest
@@ -466,12 +472,17 @@ def cached_entitlements(_: Any, info: Info, query: dict[str, Any]) -> Any:
 
 def entitlements_state(_: Any, info: Info, query: dict[str, Any]) -> Any:
     ctx = _ctx(info)
-    denial, values = ctx.state.entitlements(str(query["customerId"]), query.get("resourceId"))
+    customer_id, resource_id = str(query["customerId"]), query.get("resourceId")
+    denial, values = ctx.state.entitlements(customer_id, resource_id)
     views = ctx.views
     return {
         "accessDeniedReason": denial,
         "entitlements": [views.entitlement(v) for v in values],
-        "entitlementsV2": lambda **_: [views.entitlement(v, "FeatureEntitlement") for v in values],
+        # Credit entitlements follow the feature ones, from the same state and denial.
+        "entitlementsV2": lambda **_: (
+            [feature_entitlement_v2(views, v) for v in values]
+            + ([] if denial else credit_entitlement_views(ctx.state, customer_id, resource_id))
+        ),
     }
 
 
@@ -525,6 +536,7 @@ QUERY_FIELDS: dict[str, Resolver] = {
     "cachedEntitlements": cached_entitlements,
     "entitlementsState": entitlements_state,
     **ADMIN_QUERY_FIELDS,
+    **CREDIT_QUERY_FIELDS,
 }
 
 MUTATION_FIELDS: dict[str, Resolver] = {
@@ -545,6 +557,7 @@ MUTATION_FIELDS: dict[str, Resolver] = {
     "reportEvent": report_event,
     "createUsageMeasurement": create_usage_measurement,
     **ADMIN_MUTATION_FIELDS,
+    **CREDIT_MUTATION_FIELDS,
 }
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from stigg_async.emulator._catalog import Catalog, FeatureDef, PlanDef, PriceDef
+from stigg_async.emulator._credits import CreditsState
 from stigg_async.emulator._errors import EmulatorError, ErrorCode
 from stigg_async.emulator._ledger import UsageLedger
 from stigg_async.emulator._records import (
@@ -167,6 +168,12 @@ class EmulatorState:
         self.replayed_usage_reports = 0
         self.applied_events = 0
         self.replayed_events = 0
+        self.credits = CreditsState(
+            catalog=lambda: self.catalog,
+            now=self.now,
+            denial=lambda customer_id, resource_id: self.grants(customer_id, resource_id)[0],
+            new_id=self._uuid,
+        )
         self._index_meters()
 
     def load_catalog(self, catalog: Catalog) -> None:

@@ -113,6 +113,20 @@ async def test_checkout(env: dict[str, str], emulator: Emulator) -> None:
     ]
 
 
+async def test_credits(env: dict[str, str], emulator: Emulator) -> None:
+    """Grant, check, consume, recharge and ledger; twice in a row against one emulator."""
+    for _ in range(2):
+        lines = await run_example("credits.py", env)
+        customer = line(lines, r"^1\. Provisioned (customer-credits-\w+)$").group(1)
+        assert "2. Granted 100 paid + 20 promotional: balance 120" in lines
+        assert "3. 10 generations cost 20 credits: granted" in lines
+        assert "4. Consumed 20 credits, balance 100" in lines
+        assert "5. Consumed 60 more: recharged to 150 (spent $1.10 this month)" in lines
+        assert "6. Consuming 1000 refused: EntitlementLimitExceededError" in lines
+        assert "   sum 150 = balance 150" in lines
+        assert emulator.state.credits.balance(customer, "currency-ai-credits") == 150
+
+
 async def test_outage() -> None:
     """During an outage checks answer from stale data; after it the cache recovers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STIGG_")}

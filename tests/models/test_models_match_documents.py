@@ -32,14 +32,24 @@ from pydantic import BaseModel
 
 import stigg_async._models as models
 from stigg_async._models import (
+    AutoRechargeSettings,
     CheckoutState,
     Coupon,
     CouponPage,
+    CreditBalanceSummary,
+    CreditConsumption,
+    CreditCostEstimation,
+    CreditEntitlement,
+    CreditGrant,
+    CreditGrantPage,
+    CreditLedgerPage,
+    CreditUsage,
     Customer,
     CustomerPage,
     CustomerPortal,
     Entitlement,
     EntitlementsState,
+    FeatureEntitlement,
     PaymentSession,
     PromotionalEntitlement,
     ProvisionedCustomer,
@@ -106,6 +116,24 @@ RESULTS: dict[str, tuple[type[BaseModel], bool]] = {
     "GetCheckoutState": (CheckoutState, False),
     "GetUsageHistory": (UsageHistory, False),
     "GetUsageHistoryV2": (UsageHistoryV2, False),
+    "GetCreditBalanceSummary": (CreditBalanceSummary, False),
+    "GetCreditGrants": (CreditGrantPage, False),
+    "GetCreditsLedger": (CreditLedgerPage, False),
+    "GetCreditUsage": (CreditUsage, False),
+    "CreateCreditGrant": (CreditGrant, False),
+    "VoidCreditGrant": (CreditGrant, False),
+    "ConsumeCredits": (CreditConsumption, False),
+    "GetAutoRechargeSettings": (AutoRechargeSettings, False),
+    "SaveAutoRechargeSettings": (AutoRechargeSettings, False),
+    "EstimateUsageCost": (CreditCostEstimation, False),
+    "EstimateEventCost": (CreditCostEstimation, False),
+}
+#: Documents whose root field is a union: member type -> result model.
+UNION_RESULTS: dict[str, dict[str, type[BaseModel]]] = {
+    "GetEntitlementV2": {
+        "CreditEntitlement": CreditEntitlement,
+        "FeatureEntitlement": FeatureEntitlement,
+    },
 }
 
 
@@ -255,14 +283,47 @@ def test_result_model_parses_an_answer_to_the_document(
 
 
 def test_every_document_with_an_object_result_has_a_model() -> None:
-    """Only scalar-result documents (ReportEvent, the bulk imports...) lack a result model."""
-    assert set(load_operations(OPERATIONS)) - set(RESULTS) == {
+    """Only scalar-result documents lack a result model; union results have one per member."""
+    assert set(load_operations(OPERATIONS)) - set(RESULTS) - set(UNION_RESULTS) == {
         "ReportEvent",
         "CancelSchedule",
         "ImportCustomersBulk",
         "ImportSubscriptionsBulk",
         "ReportEntitlementCheckRequested",
+        "ConsumeCreditsAsync",
     }
+
+
+def _member_selection(walker: _Walker, root: FieldNode, member: str) -> FieldNode:
+    """The root field with only the selections that apply to one union member."""
+    kept: list[Any] = []
+    for selection in root.selection_set.selections if root.selection_set else ():
+        if isinstance(selection, InlineFragmentNode):
+            if selection.type_condition and selection.type_condition.name.value == member:
+                kept.extend(selection.selection_set.selections)
+        elif isinstance(selection, FieldNode) and selection.name.value != "__typename":
+            kept.append(selection)
+    return FieldNode(name=root.name, selection_set=SelectionSetNode(selections=tuple(kept)))
+
+
+@pytest.mark.parametrize("minimal", [False, True], ids=["all-fields", "nulls"])
+@pytest.mark.parametrize(
+    ("name", "member"),
+    [(name, member) for name, members in sorted(UNION_RESULTS.items()) for member in members],
+)
+def test_union_member_models_cover_and_parse_their_selection(
+    name: str, member: str, minimal: bool, schema: GraphQLSchema
+) -> None:
+    """Each union member's model covers what the document selects on it and parses an answer."""
+    walker = _Walker(_documents()[name], schema)
+    root, _ = walker.root()
+    node = _member_selection(walker, root, member)
+    model = UNION_RESULTS[name][member]
+    assert walker.uncovered(node, model, member) == []
+    gql_type = schema.get_type(member)
+    assert isinstance(gql_type, GraphQLObjectType)
+    data = walker.sample(node, gql_type, minimal=minimal)
+    assert parse_result(model, data, operation=name)
 
 
 def _input_models() -> list[type[StiggInput]]:
@@ -336,6 +397,19 @@ TOP_LEVEL_INPUTS = {
     "UsageHistoryInput": "GetUsageHistory",
     "UsageHistoryV2Input": "GetUsageHistoryV2",
     "EntitlementCheckRequested": "ReportEntitlementCheckRequested",
+    "CreditBalanceSummaryInput": "GetCreditBalanceSummary",
+    "GetCreditGrantsInput": "GetCreditGrants",
+    "CreditLedgerInput": "GetCreditsLedger",
+    "CreditUsageInput": "GetCreditUsage",
+    "CreditGrantInput": "CreateCreditGrant",
+    "VoidCreditGrantInput": "VoidCreditGrant",
+    "ConsumeCreditInput": "ConsumeCredits",
+    "ConsumeCreditsAsyncInput": "ConsumeCreditsAsync",
+    "GetAutoRechargeSettingsInput": "GetAutoRechargeSettings",
+    "SaveAutoRechargeSettingsInput": "SaveAutoRechargeSettings",
+    "EstimateUsageCostInput": "EstimateUsageCost",
+    "EstimateEventCostInput": "EstimateEventCost",
+    "GetEntitlementV2Input": "GetEntitlementV2",
 }
 
 

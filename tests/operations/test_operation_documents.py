@@ -87,6 +87,19 @@ REQUIRED = {
     "GetUsageHistory": "usageHistory",
     "GetUsageHistoryV2": "usageHistoryV2",
     "ReportEntitlementCheckRequested": "reportEntitlementCheckRequested",
+    "GetCreditBalanceSummary": "creditBalanceSummary",
+    "GetCreditGrants": "creditGrants",
+    "GetCreditsLedger": "creditsLedger",
+    "GetCreditUsage": "creditUsage",
+    "CreateCreditGrant": "createCreditGrant",
+    "VoidCreditGrant": "voidCreditGrant",
+    "ConsumeCredits": "consumeCredits",
+    "ConsumeCreditsAsync": "consumeCreditsAsync",
+    "GetAutoRechargeSettings": "getAutoRechargeSettings",
+    "SaveAutoRechargeSettings": "saveAutoRechargeSettings",
+    "EstimateUsageCost": "estimateUsageCost",
+    "EstimateEventCost": "estimateEventCost",
+    "GetEntitlementV2": "entitlementV2",
 }
 
 DOCUMENT_FILES = sorted(p for p in OPERATIONS.glob("*.graphql") if p.name != "schema.graphql")
@@ -110,7 +123,7 @@ def with_fragments(source: str) -> str:
     pending = _SPREAD.findall(source)
     while pending:
         name = pending.pop()
-        if name not in needed:
+        if name not in needed and name != "on":  # "... on Type" is an inline fragment
             needed.append(name)
             pending.extend(_SPREAD.findall(fragments[name]))
     return "\n".join([source, *(fragments[n] for n in sorted(needed))])
