@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SCHEMA_SOURCE ?= ../shared/reference/stigg-schema.graphql
 
-.PHONY: help venv test demo bench reliability lint typecheck format schema emulator clean
+.PHONY: help venv test demo bench reliability lint typecheck format schema emulator dist clean
 
 help:
 	@echo "make demo         run examples/quickstart.py against the built-in emulator"
@@ -15,6 +15,7 @@ help:
 	@echo "make reliability  run the full reliability suite and print its summary"
 	@echo "make schema       regenerate operations/schema.graphql (SCHEMA_SOURCE=file, or API_URL= and API_KEY=)"
 	@echo "make emulator     start the emulator on 127.0.0.1:8787"
+	@echo "make dist         build the sdist and the wheel into dist/"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +57,10 @@ endif
 
 emulator: $(STAMP)
 	$(PY) -m stigg_async.emulator --host 127.0.0.1 --port 8787 --api-key dev-key
+
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --no-isolation --outdir dist .
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .bench

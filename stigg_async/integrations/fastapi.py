@@ -1,6 +1,6 @@
 """FastAPI integration: one client per app, an entitlement guard, usage after success.
 
-Needs the ``fastapi`` extra (``pip install 'stigg-async[fastapi]'``); importing
+Needs the ``fastapi`` extra (``pip install '.[fastapi]'`` from a clone); importing
 ``stigg_async`` alone never imports FastAPI.
 
 Example:
