@@ -20,6 +20,7 @@ from stigg_async._models import (
 from stigg_async._models import (
     GrantPromotionalEntitlementsInput as _GrantMany,
 )
+from stigg_async._types import CouponStatusName
 
 __all__ = ["_PromotionMethods"]
 
@@ -82,7 +83,7 @@ class _PromotionMethods(_FacadeCore):
     async def get_coupons(
         self,
         *,
-        status: CouponStatus | str | None = None,
+        status: CouponStatus | CouponStatusName | None = None,
         coupon_id: str | None = None,
         first: int | None = None,
         after: str | None = None,

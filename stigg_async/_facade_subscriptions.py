@@ -29,6 +29,12 @@ from stigg_async._models import (
     UpdateSubscriptionInput,
     build_input,
 )
+from stigg_async._types import (
+    BillingPeriodName,
+    CancellationAction,
+    CancellationTime,
+    MigrationTime,
+)
 
 __all__ = ["_SubscriptionMethods"]
 
@@ -50,7 +56,7 @@ class _SubscriptionMethods(_FacadeCore):
         *,
         customer_id: str | None = None,
         plan_id: str | None = None,
-        billing_period: BillingPeriod | str | None = None,
+        billing_period: BillingPeriod | BillingPeriodName | None = None,
         resource_id: str | None = None,
         unit_quantity: float | None = None,
         billable_features: _Billables | None = None,
@@ -110,7 +116,7 @@ class _SubscriptionMethods(_FacadeCore):
         *,
         success_url: str,
         cancel_url: str,
-        billing_period: BillingPeriod | str | None = None,
+        billing_period: BillingPeriod | BillingPeriodName | None = None,
         unit_quantity: float | None = None,
         billable_features: _Billables | None = None,
         addons: _Addons | None = None,
@@ -166,7 +172,7 @@ class _SubscriptionMethods(_FacadeCore):
         *,
         customer_id: str | None = None,
         plan_id: str | None = None,
-        billing_period: BillingPeriod | str | None = None,
+        billing_period: BillingPeriod | BillingPeriodName | None = None,
         resource_id: str | None = None,
         unit_quantity: float | None = None,
         billable_features: _Billables | None = None,
@@ -208,7 +214,7 @@ class _SubscriptionMethods(_FacadeCore):
         unit_quantity: float | None = None,
         billable_features: _Billables | None = None,
         addons: _Addons | None = None,
-        billing_period: BillingPeriod | str | None = None,
+        billing_period: BillingPeriod | BillingPeriodName | None = None,
         promotion_code: str | None = None,
         additional_meta_data: Mapping[str, Any] | None = None,
     ) -> Subscription:
@@ -231,8 +237,8 @@ class _SubscriptionMethods(_FacadeCore):
         self,
         subscription_id: str,
         *,
-        cancellation_time: SubscriptionCancellationTime | str | None = None,
-        cancellation_action: SubscriptionCancellationAction | str | None = None,
+        cancellation_time: SubscriptionCancellationTime | CancellationTime | None = None,
+        cancellation_action: SubscriptionCancellationAction | CancellationAction | None = None,
         end_date: datetime | None = None,
         prorate: bool | None = None,
     ) -> Subscription:
@@ -275,7 +281,7 @@ class _SubscriptionMethods(_FacadeCore):
         self,
         subscription_id: str,
         *,
-        migration_time: SubscriptionMigrationTime | str | None = None,
+        migration_time: SubscriptionMigrationTime | MigrationTime | None = None,
     ) -> Subscription:
         """Move a grandfathered subscription to the latest plan and add-on versions.
 
@@ -336,7 +342,7 @@ class _SubscriptionMethods(_FacadeCore):
         *,
         customer_id: str | None = None,
         plan_id: str | None = None,
-        billing_period: BillingPeriod | str | None = None,
+        billing_period: BillingPeriod | BillingPeriodName | None = None,
         unit_quantity: float | None = None,
         billable_features: _Billables | None = None,
         addons: _Addons | None = None,

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from stigg_async._facade_core import _FacadeCore
+from stigg_async._types import UpdateBehavior
 from stigg_async._usage import UsageStats
+
+if TYPE_CHECKING:  # the enum is for annotations only: no model import at start-up
+    from stigg_async._models import UsageUpdateBehavior
 
 __all__ = ["_UsageMethods"]
 
@@ -23,7 +28,7 @@ class _UsageMethods(_FacadeCore):
         feature_id: str,
         value: float,
         *,
-        update_behavior: str = "DELTA",
+        update_behavior: UsageUpdateBehavior | UpdateBehavior = "DELTA",
         resource_id: str | None = None,
         dimensions: Mapping[str, str | int | float | bool] | None = None,
         idempotency_key: str | None = None,
@@ -67,7 +72,7 @@ class _UsageMethods(_FacadeCore):
         feature_id: str,
         value: float,
         *,
-        update_behavior: str = "DELTA",
+        update_behavior: UsageUpdateBehavior | UpdateBehavior = "DELTA",
         resource_id: str | None = None,
         dimensions: Mapping[str, str | int | float | bool] | None = None,
         idempotency_key: str | None = None,
