@@ -1,4 +1,4 @@
-"""B6: start-up: ``import stigg_async`` in a fresh interpreter; importing, building and opening a client.
+"""B6: start-up: ``import stigg_async`` afresh; importing, building and opening a client.
 
 Each repeat is a new subprocess, so nothing is already imported or cached; the
 child times itself with ``perf_counter`` and prints JSON.
