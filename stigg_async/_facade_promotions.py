@@ -66,6 +66,8 @@ class _PromotionMethods(_FacadeCore):
         """Take back a promotional entitlement; the customer's cache is refreshed.
 
         Example:
+            >>> grant = {"feature_id": "feature-04-analytics", "period": "ONE_MONTH"}
+            >>> await stigg.grant_promotional_entitlements("customer-1", [grant])  # doctest: +SKIP
             >>> await stigg.revoke_promotional_entitlement(  # doctest: +SKIP
             ...     "customer-1", "feature-04-analytics"
             ... )

@@ -80,7 +80,7 @@ class _SubscriptionMethods(_FacadeCore):
 
         Example:
             >>> result = await stigg.provision_subscription(  # doctest: +SKIP
-            ...     customer_id="customer-1", plan_id="plan-revvenu-essentials",
+            ...     customer_id="customer-2", plan_id="plan-revvenu-essentials",
             ...     billing_period="MONTHLY", unit_quantity=5,
             ... )
             >>> result.is_success  # doctest: +SKIP

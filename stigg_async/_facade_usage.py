@@ -51,7 +51,7 @@ class _UsageMethods(_FacadeCore):
             >>> stigg.track_usage("customer-1", "feature-02-campaigns", 1)  # doctest: +SKIP
             True
             >>> stigg.track_usage(  # doctest: +SKIP
-            ...     "customer-1", "feature-07-active-users", 12, update_behavior="SET"
+            ...     "customer-1", "feature-01-templates", 2, update_behavior="SET"
             ... )
             True
         """

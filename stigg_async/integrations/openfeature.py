@@ -84,6 +84,7 @@ class StiggProvider(AbstractProvider):
             be used (a check is granted iff it fits under the limit).
 
     Example:
+        >>> from openfeature import api
         >>> provider = StiggProvider(stigg, number_value="remaining_usage")  # doctest: +SKIP
         >>> api.set_provider_and_wait(provider)  # doctest: +SKIP
     """
