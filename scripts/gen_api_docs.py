@@ -40,6 +40,12 @@ fails when this file is stale). Every model, option and error class named here i
 importable from `stigg_async`. See [configuration](configuration.md) for the
 constructor's options and [errors](errors.md) for what the methods raise.
 
+String options are typed with `Literal` aliases, also exported from `stigg_async`:
+`UpdateBehavior` (`"DELTA"`, `"SET"`), `BillingPeriodName` (`"MONTHLY"`,
+`"ANNUALLY"`), `CancellationTime`, `CancellationAction`, `MigrationTime`,
+`CouponStatusName`, `PromotionPeriod` and `FullQueuePolicy`. Each method also accepts
+the matching enum member (`UsageUpdateBehavior.SET`).
+
 ```text
 {constructor}
 ```

@@ -24,7 +24,7 @@ from stigg_async._version import __version__ as stigg_version
 ROOT = Path(__file__).resolve().parent.parent
 
 PROBE = """
-import json, stigg_async
+import importlib.util, json, stigg_async
 from stigg_async._operations import load_operations
 from stigg_async._resources import operations_dir, schema_path
 from graphql import build_schema, validate, parse
@@ -37,6 +37,7 @@ print(json.dumps({
     "names": sorted(ops),
     "invalid": {n: e for n, e in errors.items() if e},
     "typed": (operations_dir().parent / "py.typed").is_file(),
+    "examples": importlib.util.find_spec("stigg_async.examples.quickstart") is not None,
 }))
 """
 
@@ -107,6 +108,7 @@ def test_wheel_installs_into_a_fresh_venv_and_loads_every_document(tmp_path: Pat
     assert report["names"] == sorted(load_operations())
     assert report["invalid"] == {}
     assert report["typed"] is True
+    assert report["examples"] is True  # python -m stigg_async.examples.quickstart
 
 
 # -- sdist and wheel contents, the README's install lines, extras -------------------
