@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
 import queue
@@ -284,3 +285,28 @@ async def test_bad_configuration_is_refused(stigg: AsyncStigg) -> None:
         StiggProvider(stigg, number_value="limit")  # type: ignore[arg-type]
     with pytest.raises(StiggConfigurationError, match="AsyncStigg"):
         StiggProvider(object())  # type: ignore[arg-type]
+
+
+async def test_sync_evaluation_from_another_thread_answers_from_the_cache(
+    stigg: AsyncStigg, stigg_emulator: Emulator
+) -> None:
+    """A worker thread's sync evaluation reads the cache; a miss there loads on the loop."""
+    flags = flags_for(StiggProvider(stigg))
+    await flags.get_boolean_value_async(CAMPAIGNS, False, basic())
+    warm = await asyncio.to_thread(flags.get_boolean_details, CAMPAIGNS, False, basic())
+    assert (warm.value, warm.reason) == (True, Reason.CACHED)
+    stigg_emulator.state.provision_customer("customer-other")
+    stigg_emulator.state.provision_subscription("customer-other", "plan-revvenu-basic")
+    other = EvaluationContext("customer-other")
+    before = stigg_emulator.counters.total
+    cold = await asyncio.to_thread(flags.get_boolean_details, CAMPAIGNS, False, other)
+    assert (cold.value, cold.error_code) == (False, ErrorCode.GENERAL)
+    for _ in range(10_000):  # let the loop run the fetch the thread scheduled
+        if stigg_emulator.counters.total > before:
+            break
+        await asyncio.sleep(0)
+    assert stigg_emulator.counters.total == before + 1
+    await stigg.get_entitlement("customer-other", CAMPAIGNS)  # joins or finds it
+    assert stigg_emulator.counters.total == before + 1
+    loaded = await asyncio.to_thread(flags.get_boolean_details, CAMPAIGNS, False, other)
+    assert (loaded.value, loaded.reason) == (True, Reason.CACHED)
