@@ -54,7 +54,9 @@ from stigg_async._cache import EntitlementResult, EntitlementsChange
 from stigg_async._client import AsyncStigg
 from stigg_async._errors import StiggConfigurationError, StiggError, StiggValidationError
 from stigg_async.integrations._openfeature_mapping import (
-    NumberValue,
+    NumberValue as _NumberValue,
+)
+from stigg_async.integrations._openfeature_mapping import (
     Query,
     error,
     provider_status,
@@ -67,6 +69,9 @@ from stigg_async.integrations._openfeature_mapping import (
 __all__ = ["NumberValue", "StiggProvider"]
 
 logger = logging.getLogger("stigg_async")
+
+#: What integer and float flags resolve to: ``"usage_limit"`` or ``"remaining_usage"``.
+NumberValue = _NumberValue
 
 T = TypeVar("T")
 _Object = Sequence[FlagValueType] | Mapping[str, FlagValueType]
