@@ -130,25 +130,27 @@ def _metadata(result: EntitlementResult) -> FlagMetadata:
 def _refusal(result: EntitlementResult, default: T) -> FlagResolutionDetails[T] | None:
     """An error resolution when the answer cannot stand for a value, else ``None``."""
     reason = result.access_denied_reason
+    refused: FlagResolutionDetails[T] | None = None
     if reason is not None and reason in _ERRORS:
-        return error(default, _ERRORS[reason], f"Stigg answered {reason.value}")
-    if result.source is EntitlementSource.FALLBACK and reason is AccessDeniedReason.UNKNOWN:
+        refused = error(default, _ERRORS[reason], f"Stigg answered {reason.value}")
+    elif result.source is EntitlementSource.FALLBACK and reason is AccessDeniedReason.UNKNOWN:
         # Nothing is known for this customer (not loaded yet, or the API is failing)
         # and no fallback is configured for the feature: the caller's default stands.
-        return error(
+        refused = error(
             default,
             ErrorCode.GENERAL,
             "no entitlement data for this customer yet and no fallback configured "
             "for the feature; a fetch has been started",
         )
-    return None
+    if refused is not None:
+        refused.flag_metadata = _metadata(result)
+    return refused
 
 
 def resolve_boolean(result: EntitlementResult, default: bool) -> FlagResolutionDetails[bool]:
     """``is_granted``, with the reason taken from where the answer came from."""
     refused = _refusal(result, default)
     if refused is not None:
-        refused.flag_metadata = _metadata(result)
         return refused
     return FlagResolutionDetails(
         value=result.is_granted,
