@@ -38,9 +38,11 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from openfeature.evaluation_context import EvaluationContext
@@ -52,6 +54,7 @@ from openfeature.track import TrackingEventDetails
 
 from stigg_async._cache import EntitlementResult, EntitlementsChange
 from stigg_async._client import AsyncStigg
+from stigg_async._clock import Clock, SystemClock
 from stigg_async._errors import StiggConfigurationError, StiggError, StiggValidationError
 from stigg_async.integrations._openfeature_mapping import (
     NumberValue as _NumberValue,
@@ -87,6 +90,11 @@ class StiggProvider(AbstractProvider):
         resource_id_attribute: the context attribute holding the resource id.
         requested_usage_attribute: the context attribute holding the usage about to
             be used (a check is granted iff it fits under the limit).
+        status_interval: seconds between looks at the cache's status, so an outage
+            is announced (``PROVIDER_STALE`` / ``PROVIDER_ERROR``) even while nothing
+            is evaluated (default 5; ``None``: only on evaluations and changes). The
+            watch runs on the event loop the provider was built in, if any.
+        clock: what the watch sleeps on (tests pass a ``FakeClock``).
 
     Example:
         >>> from openfeature import api
@@ -101,6 +109,8 @@ class StiggProvider(AbstractProvider):
         number_value: NumberValue = "usage_limit",
         resource_id_attribute: str = "resource_id",
         requested_usage_attribute: str = "requested_usage",
+        status_interval: float | None = 5.0,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__()
         if not isinstance(stigg, AsyncStigg):
@@ -113,6 +123,13 @@ class StiggProvider(AbstractProvider):
         ):
             if not isinstance(attribute, str) or not attribute:
                 raise StiggConfigurationError(f"{name} must be a non-empty string")
+        if status_interval is not None and (
+            isinstance(status_interval, bool)
+            or not isinstance(status_interval, (int, float))
+            or not math.isfinite(status_interval)
+            or status_interval <= 0
+        ):
+            raise StiggConfigurationError("status_interval must be a positive number or None")
         self._stigg = stigg
         self._number_value: NumberValue = number_value
         self._resource_attribute = resource_id_attribute
@@ -122,6 +139,13 @@ class StiggProvider(AbstractProvider):
         # lock keeps status transitions, and so the events, in order and unrepeated.
         self._status_lock = threading.Lock()
         self._status = ProviderStatus.NOT_READY
+        self._status_interval = status_interval
+        self._clock = clock or SystemClock()
+        self._watch: asyncio.Task[None] | None = None
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:  # built outside a loop: status is derived on evaluations only
+            self._loop = None
 
     # -- life cycle ----------------------------------------------------------------
 
@@ -146,15 +170,47 @@ class StiggProvider(AbstractProvider):
             self._remove_listener = self._stigg.add_entitlement_listener(self._on_change)
         with self._status_lock:
             # OpenFeature emits PROVIDER_READY itself when initialize returns; a stale
-            # cache is announced (PROVIDER_STALE) by the next evaluation.
+            # cache is announced (PROVIDER_STALE) by the next look at the status.
             self._status = ProviderStatus.READY
+        self._on_loop(self._start_watch)
 
     def shutdown(self) -> None:
-        """Stop listening; the client stays open (the application closes it)."""
+        """Stop listening and watching; the client stays open (the application closes it)."""
         remove = self._remove_listener
         self._remove_listener = None
         if callable(remove):
             remove()
+        self._on_loop(self._stop_watch)
+
+    def _on_loop(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` on the provider's loop: now if on it, else thread-safely."""
+        loop = self._loop
+        if loop is None or self._status_interval is None or loop.is_closed():
+            return
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            callback()
+        else:  # OpenFeature calls initialize and shutdown on threads of its own
+            loop.call_soon_threadsafe(callback)
+
+    def _start_watch(self) -> None:
+        if self._watch is None or self._watch.done():
+            self._watch = asyncio.get_running_loop().create_task(self._watch_status())
+
+    def _stop_watch(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+
+    async def _watch_status(self) -> None:
+        assert self._status_interval is not None
+        while True:
+            await self._clock.sleep(self._status_interval)
+            if self.refresh_status() is ProviderStatus.FATAL:
+                return  # a closed client never recovers
 
     @property
     def status(self) -> ProviderStatus:
@@ -164,8 +220,8 @@ class StiggProvider(AbstractProvider):
     def refresh_status(self) -> ProviderStatus:
         """Derive the status from the cache now; emit an event if it moved.
 
-        Evaluations and entitlement changes call this; call it yourself (for
-        instance from a periodic task) to hear of an outage between evaluations.
+        Evaluations, entitlement changes and the status watch (``status_interval``)
+        call this; call it yourself when the provider was built outside a loop.
         """
         status = self._stigg.entitlement_status
         mapped = provider_status(status)

@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import math
 import queue
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -32,9 +32,10 @@ DOMAIN = "feature-03-custom-domain"  # boolean, not in basic
 _domains = (f"stigg-test-{n}" for n in itertools.count())
 
 
-@pytest.fixture(autouse=True)
-def _clean_openfeature() -> Iterator[None]:
-    """OpenFeature's registry is global: leave it as each test found it."""
+@pytest_asyncio.fixture(autouse=True)
+async def _clean_openfeature() -> AsyncIterator[None]:
+    """OpenFeature's registry is global: leave it as each test found it (on the loop,
+    so each provider's status watch is cancelled there)."""
     yield
     api.clear_providers()
 
@@ -285,6 +286,9 @@ async def test_bad_configuration_is_refused(stigg: AsyncStigg) -> None:
         StiggProvider(stigg, number_value="limit")  # type: ignore[arg-type]
     with pytest.raises(StiggConfigurationError, match="AsyncStigg"):
         StiggProvider(object())  # type: ignore[arg-type]
+    for interval in (0, -1, math.nan, True):
+        with pytest.raises(StiggConfigurationError, match="status_interval"):
+            StiggProvider(stigg, status_interval=interval)
 
 
 async def test_sync_evaluation_from_another_thread_answers_from_the_cache(
@@ -310,3 +314,34 @@ async def test_sync_evaluation_from_another_thread_answers_from_the_cache(
     assert stigg_emulator.counters.total == before + 1
     loaded = await asyncio.to_thread(flags.get_boolean_details, CAMPAIGNS, False, other)
     assert (loaded.value, loaded.reason) == (True, Reason.CACHED)
+
+
+async def test_the_status_watch_announces_an_outage_without_evaluations(
+    stigg: AsyncStigg, stigg_emulator: Emulator, stigg_emulator_clock: FakeClock
+) -> None:
+    """Every ``status_interval`` the provider looks at the cache: STALE arrives unasked."""
+    provider = StiggProvider(stigg, status_interval=5, clock=stigg_emulator_clock)
+    flags = flags_for(provider)
+    events = Events(flags, ProviderEvent.PROVIDER_STALE, ProviderEvent.PROVIDER_READY)
+    assert events.next()[0] is ProviderEvent.PROVIDER_READY  # run once for a READY provider
+    await flags.get_boolean_value_async(CAMPAIGNS, False, basic())
+    stigg_emulator.faults.add(Fault.http_error(503))
+    await stigg.refresh_entitlements("customer-basic")  # fails, not through the provider
+    assert flags.get_provider_status() is ProviderStatus.READY  # not looked at yet
+    await stigg_emulator_clock.run_for(5, step=5)
+    assert flags.get_provider_status() is ProviderStatus.STALE
+    assert events.next()[0] is ProviderEvent.PROVIDER_STALE
+
+
+async def test_without_a_watch_the_status_moves_on_evaluation_only(
+    stigg: AsyncStigg, stigg_emulator: Emulator, stigg_emulator_clock: FakeClock
+) -> None:
+    """``status_interval=None`` leaves status changes to evaluations and entitlement changes."""
+    flags = flags_for(StiggProvider(stigg, status_interval=None, clock=stigg_emulator_clock))
+    await flags.get_boolean_value_async(CAMPAIGNS, False, basic())
+    stigg_emulator.faults.add(Fault.http_error(503))
+    await stigg.refresh_entitlements("customer-basic")
+    await stigg_emulator_clock.run_for(60, step=5)
+    assert flags.get_provider_status() is ProviderStatus.READY
+    await flags.get_boolean_value_async(CAMPAIGNS, False, basic())
+    assert flags.get_provider_status() is ProviderStatus.STALE
