@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +68,22 @@ def test_star_import_still_gives_every_public_name() -> None:
     namespace: dict[str, object] = {}
     exec("from stigg_async import *", namespace)
     assert set(stigg_async.__all__) <= set(namespace)
+
+
+def test_type_checkers_see_every_lazy_name_where_it_is_loaded_from() -> None:
+    """The ``TYPE_CHECKING`` imports, the lazy table and ``__all__`` name the same things.
+
+    A public name added to only one of them would be missing for mypy users, or fail
+    on first access; this says which.
+    """
+    tree = ast.parse(Path(stigg_async.__file__).read_text(encoding="utf-8"))
+    typed: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for statement in node.body:
+                assert isinstance(statement, ast.ImportFrom)
+                for alias in statement.names:
+                    typed[alias.asname or alias.name] = str(statement.module)
+    lazy = dict(stigg_async._LAZY)
+    assert typed == lazy
+    assert set(stigg_async.__all__) == set(lazy) | {"__version__"}
