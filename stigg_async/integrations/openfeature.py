@@ -134,7 +134,7 @@ class StiggProvider(AbstractProvider):
         self._number_value: NumberValue = number_value
         self._resource_attribute = resource_id_attribute
         self._usage_attribute = requested_usage_attribute
-        self._remove_listener: object | None = None
+        self._remove_listener: Callable[[], None] | None = None
         # Evaluations may run on several threads (sync OpenFeature callers); one
         # lock keeps status transitions, and so the events, in order and unrepeated.
         self._status_lock = threading.Lock()
@@ -178,7 +178,7 @@ class StiggProvider(AbstractProvider):
         """Stop listening and watching; the client stays open (the application closes it)."""
         remove = self._remove_listener
         self._remove_listener = None
-        if callable(remove):
+        if remove is not None:
             remove()
         self._on_loop(self._stop_watch)
 
