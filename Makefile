@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SCHEMA_SOURCE ?= ../shared/reference/stigg-schema.graphql
 
-.PHONY: help venv test demo bench reliability lint typecheck format schema codegen emulator clean official-client
+.PHONY: help venv test demo bench reliability lint typecheck format schema codegen emulator dist clean official-client
 
 help:
 	@echo "make demo         run examples/quickstart.py against the built-in emulator"
@@ -17,6 +17,7 @@ help:
 	@echo "make codegen      regenerate the enums and input models from operations/schema.graphql"
 	@echo "make emulator     start the emulator on 127.0.0.1:8787"
 	@echo "make official-client  build .venv-official (the official client, for its compatibility test)"
+	@echo "make dist         build the sdist and the wheel into dist/"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +63,10 @@ codegen: $(STAMP)
 
 emulator: $(STAMP)
 	$(PY) -m stigg_async.emulator --host 127.0.0.1 --port 8787 --api-key dev-key
+
+dist: $(STAMP)
+	rm -rf dist
+	$(PY) -m build --no-isolation --outdir dist .
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .bench .cache

@@ -87,7 +87,9 @@ per-repeat ratios.
   the emulator (batch size 500), items per second from the first enqueue until
   `flush()` confirmed delivery (every item verified applied by the emulator).
 - **B6 start-up.** `import stigg_async` timed inside a fresh interpreter (median of
-  5); then the first `AsyncStigg(...)` construction and `open()` in that process.
+  5); public names are imported on first use, so this is the package itself. Then, in
+  the same process, `from stigg_async import AsyncStigg` (the modules a first check
+  needs), the first `AsyncStigg(...)` construction and `open()`.
 """
 
 

@@ -2,6 +2,7 @@
 
 Same routes as ``fastapi_app.py``:
     POST /signup/{customer_id}              put a new customer on the free plan
+                                             (signing up twice answers the same)
     GET  /customers/{customer_id}/analytics  a paid-only feature (403 on the free plan)
     POST /customers/{customer_id}/campaigns  send a campaign: allowed up to the plan's
                                              monthly limit, usage reported afterwards
@@ -19,7 +20,7 @@ import argparse
 
 from aiohttp import web
 
-from stigg_async import UsagePipelineOptions
+from stigg_async import DuplicatedEntityNotAllowedError, UsagePipelineOptions
 from stigg_async.integrations.aiohttp import (
     STIGG_KEY,
     entitlement_result,
@@ -42,9 +43,16 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.post("/signup/{customer_id}")
 async def signup(request: web.Request) -> web.Response:
     customer_id = request.match_info["customer_id"]
-    provisioned = await get_stigg(request).provision_customer(
-        customer_id=customer_id, subscription_params={"plan_id": "plan-revvenu-basic"}
-    )
+    stigg = get_stigg(request)
+    try:
+        provisioned = await stigg.provision_customer(
+            customer_id=customer_id, subscription_params={"plan_id": "plan-revvenu-basic"}
+        )
+    except DuplicatedEntityNotAllowedError:
+        # Signed up before (a retried request, a second run): answer with what exists.
+        active = await stigg.get_active_subscriptions(customer_id)
+        plan = active[0].plan_id if active else None
+        return web.json_response({"customer_id": customer_id, "plan": plan})
     plan = provisioned.subscription.plan_id if provisioned.subscription else None
     return web.json_response({"customer_id": customer_id, "plan": plan})
 

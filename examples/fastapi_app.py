@@ -2,6 +2,7 @@
 
 Routes:
     POST /signup/{customer_id}              put a new customer on the free plan
+                                             (signing up twice answers the same)
     GET  /customers/{customer_id}/analytics  a paid-only feature (403 on the free plan)
     POST /customers/{customer_id}/campaigns  send a campaign: allowed up to the plan's
                                              monthly limit, usage reported afterwards
@@ -23,7 +24,7 @@ from typing import Annotated
 import uvicorn
 from fastapi import Depends, FastAPI
 
-from stigg_async import EntitlementResult, UsagePipelineOptions
+from stigg_async import DuplicatedEntityNotAllowedError, EntitlementResult, UsagePipelineOptions
 from stigg_async.integrations.fastapi import (
     Stigg,
     StiggUsageMiddleware,
@@ -70,9 +71,14 @@ async def healthz() -> dict[str, str]:
 
 @app.post("/signup/{customer_id}")
 async def signup(customer_id: str, stigg: Stigg) -> dict[str, str | None]:
-    provisioned = await stigg.provision_customer(
-        customer_id=customer_id, subscription_params={"plan_id": "plan-revvenu-basic"}
-    )
+    try:
+        provisioned = await stigg.provision_customer(
+            customer_id=customer_id, subscription_params={"plan_id": "plan-revvenu-basic"}
+        )
+    except DuplicatedEntityNotAllowedError:
+        # Signed up before (a retried request, a second run): answer with what exists.
+        active = await stigg.get_active_subscriptions(customer_id)
+        return {"customer_id": customer_id, "plan": active[0].plan_id if active else None}
     plan = provisioned.subscription.plan_id if provisioned.subscription else None
     return {"customer_id": customer_id, "plan": plan}
 

@@ -4,7 +4,7 @@
     python scripts/gen_api_docs.py --check  # exit 1 if docs/api.md is stale
 
 Every public method and property of ``AsyncStigg`` is listed with its signature and
-the first line of its docstring, grouped by the mixin that defines it. The test
+the first paragraph of its docstring, grouped by the mixin that defines it. The test
 suite runs ``--check``, so a method added without regenerating the file fails it.
 """
 
@@ -46,6 +46,12 @@ fails when this file is stale). Every model, option and error class named here i
 importable from `stigg_async`. See [configuration](configuration.md) for the
 constructor's options and [errors](errors.md) for what the methods raise.
 
+String options are typed with `Literal` aliases, also exported from `stigg_async`:
+`UpdateBehavior` (`"DELTA"`, `"SET"`), `BillingPeriodName` (`"MONTHLY"`,
+`"ANNUALLY"`), `CancellationTime`, `CancellationAction`, `MigrationTime`,
+`CouponStatusName`, `PromotionPeriod` and `FullQueuePolicy`. Each method also accepts
+the matching enum member (`UsageUpdateBehavior.SET`).
+
 ```text
 {constructor}
 ```
@@ -54,9 +60,13 @@ constructor's options and [errors](errors.md) for what the methods raise.
 """
 
 
-def first_line(obj: object) -> str:
-    doc = inspect.getdoc(obj) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else "(undocumented)"
+def summary(obj: object) -> str:
+    """The docstring's first paragraph as one line (a first line alone may stop mid-sentence)."""
+    doc = (inspect.getdoc(obj) or "").strip()
+    if not doc:
+        return "(undocumented)"
+    paragraph = doc.split("\n\n", 1)[0]
+    return " ".join(line.strip() for line in paragraph.splitlines())
 
 
 def unquote(text: str) -> str:
@@ -95,7 +105,7 @@ def render() -> str:
         members.setdefault(owner_of(name), []).append((name, member))
     init = str(inspect.signature(AsyncStigg.__init__)).replace("(self, ", "(")
     constructor = "AsyncStigg" + unquote(init)
-    parts = [HEADER.format(constructor=constructor, doc=first_line(AsyncStigg))]
+    parts = [HEADER.format(constructor=constructor, doc=summary(AsyncStigg))]
     known = {cls for cls, _ in SECTIONS}
     sections = SECTIONS + [(cls, "Other") for cls in sorted(set(members) - known)]
     for cls, title in sections:
@@ -104,7 +114,7 @@ def render() -> str:
         parts.append(f"## {title}\n")
         for name, member in members[cls]:
             parts.append(f"### `{name}`\n\n```text\n{signature(name, member)}\n```\n")
-            parts.append(f"{first_line(member)}\n")
+            parts.append(f"{summary(member)}\n")
     return "\n".join(parts).rstrip() + "\n"
 
 

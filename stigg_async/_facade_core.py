@@ -214,9 +214,7 @@ class _FacadeCore:
         try:
             await self._entitlements.refresh_customer(customer_id)
         except Exception:  # the mutation succeeded; a stale cache heals on the next poll
-            logger.warning(
-                "stigg_async: refreshing entitlements of a customer failed", exc_info=True
-            )
+            logger.warning("refreshing entitlements of a customer failed", exc_info=True)
 
     async def _call(
         self,

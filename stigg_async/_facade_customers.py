@@ -46,7 +46,7 @@ class _CustomerMethods(_FacadeCore):
 
         Example:
             >>> result = await stigg.provision_customer(  # doctest: +SKIP
-            ...     customer_id="customer-1", name="Acme",
+            ...     customer_id="customer-42", name="Acme",
             ...     subscription_params={"plan_id": "plan-revvenu-basic"},
             ... )
             >>> result.subscription.status  # doctest: +SKIP

@@ -9,6 +9,7 @@ from stigg_async._facade_customers import _CustomerMethods
 from stigg_async._facade_promotions import _PromotionMethods
 from stigg_async._models import Coupon, CouponPage, CouponStatus, Customer, CustomerPage
 from stigg_async._paging import DEFAULT_PAGE_SIZE, check_page_size, follow_cursors
+from stigg_async._types import CouponStatusName
 
 __all__ = ["_PagingMethods"]
 
@@ -36,7 +37,7 @@ class _PagingMethods(_CustomerMethods, _PromotionMethods):
     def iter_coupons(
         self,
         *,
-        status: CouponStatus | str | None = None,
+        status: CouponStatus | CouponStatusName | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> AsyncIterator[Coupon]:
         """Every coupon (optionally of one status), following cursors.

@@ -20,6 +20,7 @@ from stigg_async._models import (
 from stigg_async._models import (
     GrantPromotionalEntitlementsInput as _GrantMany,
 )
+from stigg_async._types import CouponStatusName
 from stigg_async._validation import check_id
 
 __all__ = ["_PromotionMethods"]
@@ -68,6 +69,8 @@ class _PromotionMethods(_FacadeCore):
         """Take back a promotional entitlement; the customer's cache is refreshed.
 
         Example:
+            >>> grant = {"feature_id": "feature-04-analytics", "period": "ONE_MONTH"}
+            >>> await stigg.grant_promotional_entitlements("customer-1", [grant])  # doctest: +SKIP
             >>> await stigg.revoke_promotional_entitlement(  # doctest: +SKIP
             ...     "customer-1", "feature-04-analytics"
             ... )
@@ -85,7 +88,7 @@ class _PromotionMethods(_FacadeCore):
     async def get_coupons(
         self,
         *,
-        status: CouponStatus | str | None = None,
+        status: CouponStatus | CouponStatusName | None = None,
         coupon_id: str | None = None,
         first: int | None = None,
         after: str | None = None,

@@ -29,6 +29,12 @@ from stigg_async._models import (
     UpdateSubscriptionInput,
     build_input,
 )
+from stigg_async._types import (
+    BillingPeriodName,
+    CancellationAction,
+    CancellationTime,
+    MigrationTime,
+)
 
 __all__ = ["_SubscriptionMethods"]
 
@@ -57,7 +63,7 @@ class _SubscriptionMethods(_FacadeCore):
         *,
         customer_id: str | None = None,
         plan_id: str | None = None,
-        billing_period: BillingPeriod | str | None = None,
+        billing_period: BillingPeriod | BillingPeriodName | None = None,
         resource_id: str | None = None,
         unit_quantity: float | None = None,
         billable_features: _Billables | None = None,
@@ -81,7 +87,7 @@ class _SubscriptionMethods(_FacadeCore):
 
         Example:
             >>> result = await stigg.provision_subscription(  # doctest: +SKIP
-            ...     customer_id="customer-1", plan_id="plan-revvenu-essentials",
+            ...     customer_id="customer-2", plan_id="plan-revvenu-essentials",
             ...     billing_period="MONTHLY", unit_quantity=5,
             ... )
             >>> result.is_success  # doctest: +SKIP
@@ -120,7 +126,7 @@ class _SubscriptionMethods(_FacadeCore):
         *,
         success_url: str,
         cancel_url: str,
-        billing_period: BillingPeriod | str | None = None,
+        billing_period: BillingPeriod | BillingPeriodName | None = None,
         unit_quantity: float | None = None,
         billable_features: _Billables | None = None,
         addons: _Addons | None = None,
@@ -176,7 +182,7 @@ class _SubscriptionMethods(_FacadeCore):
         *,
         customer_id: str | None = None,
         plan_id: str | None = None,
-        billing_period: BillingPeriod | str | None = None,
+        billing_period: BillingPeriod | BillingPeriodName | None = None,
         resource_id: str | None = None,
         unit_quantity: float | None = None,
         billable_features: _Billables | None = None,
@@ -221,7 +227,7 @@ class _SubscriptionMethods(_FacadeCore):
         unit_quantity: float | None = None,
         billable_features: _Billables | None = None,
         addons: _Addons | None = None,
-        billing_period: BillingPeriod | str | None = None,
+        billing_period: BillingPeriod | BillingPeriodName | None = None,
         promotion_code: str | None = None,
         additional_meta_data: Mapping[str, Any] | None = None,
     ) -> Subscription:
@@ -244,8 +250,8 @@ class _SubscriptionMethods(_FacadeCore):
         self,
         subscription_id: str,
         *,
-        cancellation_time: SubscriptionCancellationTime | str | None = None,
-        cancellation_action: SubscriptionCancellationAction | str | None = None,
+        cancellation_time: SubscriptionCancellationTime | CancellationTime | None = None,
+        cancellation_action: SubscriptionCancellationAction | CancellationAction | None = None,
         end_date: datetime | None = None,
         prorate: bool | None = None,
     ) -> Subscription:
@@ -289,7 +295,7 @@ class _SubscriptionMethods(_FacadeCore):
         self,
         subscription_id: str,
         *,
-        migration_time: SubscriptionMigrationTime | str | None = None,
+        migration_time: SubscriptionMigrationTime | MigrationTime | None = None,
     ) -> Subscription:
         """Move a grandfathered subscription to the latest plan and add-on versions.
 
@@ -355,7 +361,7 @@ class _SubscriptionMethods(_FacadeCore):
         *,
         customer_id: str | None = None,
         plan_id: str | None = None,
-        billing_period: BillingPeriod | str | None = None,
+        billing_period: BillingPeriod | BillingPeriodName | None = None,
         unit_quantity: float | None = None,
         billable_features: _Billables | None = None,
         addons: _Addons | None = None,

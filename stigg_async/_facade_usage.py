@@ -7,10 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from stigg_async._facade_core import _FacadeCore
+from stigg_async._types import UpdateBehavior
 from stigg_async._usage import FlushReport, UsageStats
 from stigg_async._validation import check_timeout
+
+if TYPE_CHECKING:  # the enum is for annotations only: no model import at start-up
+    from stigg_async._models import UsageUpdateBehavior
 
 __all__ = ["_UsageMethods"]
 
@@ -24,7 +29,7 @@ class _UsageMethods(_FacadeCore):
         feature_id: str,
         value: float,
         *,
-        update_behavior: str = "DELTA",
+        update_behavior: UsageUpdateBehavior | UpdateBehavior = "DELTA",
         resource_id: str | None = None,
         dimensions: Mapping[str, str | int | float | bool] | None = None,
         idempotency_key: str | None = None,
@@ -47,7 +52,7 @@ class _UsageMethods(_FacadeCore):
             >>> stigg.track_usage("customer-1", "feature-02-campaigns", 1)  # doctest: +SKIP
             True
             >>> stigg.track_usage(  # doctest: +SKIP
-            ...     "customer-1", "feature-07-active-users", 12, update_behavior="SET"
+            ...     "customer-1", "feature-01-templates", 2, update_behavior="SET"
             ... )
             True
         """
@@ -68,7 +73,7 @@ class _UsageMethods(_FacadeCore):
         feature_id: str,
         value: float,
         *,
-        update_behavior: str = "DELTA",
+        update_behavior: UsageUpdateBehavior | UpdateBehavior = "DELTA",
         resource_id: str | None = None,
         dimensions: Mapping[str, str | int | float | bool] | None = None,
         idempotency_key: str | None = None,

@@ -24,8 +24,11 @@ EXPECTED = [
     "AsyncStigg",
     "AutoRechargeSettings",
     "BillingPeriod",
+    "BillingPeriodName",
     "CacheState",
     "CachedEntitlement",
+    "CancellationAction",
+    "CancellationTime",
     "Clock",
     "ConsumeCreditInput",
     "Coupon",
@@ -40,6 +43,7 @@ EXPECTED = [
     "CreditGrantPage",
     "CreditLedgerEvent",
     "CreditLedgerPage",
+    "CouponStatusName",
     "Customer",
     "CustomerNotFoundError",
     "CustomerPage",
@@ -65,9 +69,11 @@ EXPECTED = [
     "FullQueuePolicy",
     "GraphQLErrorDetail",
     "MeterType",
+    "MigrationTime",
     "PaymentCollection",
     "PlanNotFoundError",
     "PrefetchSummary",
+    "PromotionPeriod",
     "PromotionalEntitlement",
     "PromotionalEntitlementNotFoundError",
     "PromotionalEntitlementPeriod",
@@ -85,6 +91,7 @@ EXPECTED = [
     "StiggError",
     "StiggGraphQLError",
     "StiggHTTPError",
+    "StiggQueueFullError",
     "StiggRateLimitError",
     "StiggResponseError",
     "StiggServerError",
@@ -96,6 +103,7 @@ EXPECTED = [
     "SubscriptionPreview",
     "SubscriptionStatus",
     "SystemClock",
+    "UpdateBehavior",
     "UsageCloseReport",
     "UsageEventReportInput",
     "UsageMeasurement",
@@ -141,7 +149,7 @@ def test_every_public_name_is_importable_and_documented(name: str) -> None:
         assert _documented_alias(name), f"{name} needs a '#:' comment above its definition"
 
 
-@pytest.mark.parametrize("module", ["fastapi", "aiohttp"])
+@pytest.mark.parametrize("module", ["fastapi", "aiohttp", "openfeature"])
 def test_integration_surfaces_are_documented(module: str) -> None:
     """Each name an integration module exports is documented."""
     mod = __import__(f"stigg_async.integrations.{module}", fromlist=["__all__"])
@@ -162,6 +170,7 @@ async def test_importing_installs_no_log_handler() -> None:
         "root_before = list(logging.getLogger().handlers)\n"
         "import stigg_async, stigg_async.emulator, stigg_async.testing\n"
         "import stigg_async.integrations.fastapi, stigg_async.integrations.aiohttp\n"
+        "import stigg_async.integrations.openfeature\n"
         "assert logging.getLogger().handlers == root_before, logging.getLogger().handlers\n"
         "for name in logging.root.manager.loggerDict:\n"
         "    if name.startswith('stigg_async'):\n"

@@ -406,7 +406,7 @@ class Catalog:
                 import yaml
             except ImportError as exc:  # pragma: no cover - depends on the environment
                 raise CatalogError(
-                    "YAML catalogs need PyYAML: pip install 'stigg-async[yaml]'"
+                    "YAML catalogs need PyYAML: pip install PyYAML (or the [yaml] extra)"
                 ) from exc
             return cls.from_dict(yaml.safe_load(text))
         return cls.from_dict(json.loads(text))

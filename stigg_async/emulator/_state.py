@@ -129,7 +129,7 @@ class EmulatorState:
     """All customers, subscriptions, promotions and usage, plus the catalog.
 
     Example:
-        >>> from stigg_async import FakeClock  # doctest: +SKIP
+        >>> from stigg_async.emulator import FakeClock  # doctest: +SKIP
         >>> state = EmulatorState(Catalog.default(), now=FakeClock().now)  # doctest: +SKIP
         >>> state.provision_customer("c-1").customer_id  # doctest: +SKIP
         'c-1'
@@ -482,6 +482,7 @@ class EmulatorState:
         """Seed a subscription directly (no payment check unless ``enforce_payment``).
 
         Example:
+            >>> emu.state.provision_customer("c-1")  # doctest: +SKIP
             >>> emu.state.provision_subscription("c-1", "plan-revvenu-essentials")  # doctest: +SKIP
         """
         outcome = self.provision(

@@ -1,8 +1,9 @@
-"""Web-framework integrations: :mod:`stigg_async.integrations.fastapi` and
-:mod:`stigg_async.integrations.aiohttp`.
+"""Integrations: :mod:`stigg_async.integrations.fastapi`, :mod:`stigg_async.integrations.aiohttp`
+and :mod:`stigg_async.integrations.openfeature`.
 
-Import the one you use; this package imports neither framework, so
-``import stigg_async`` never pulls in FastAPI. See ``docs/integrations.md``.
+Import the one you use; this package imports none of the frameworks, so
+``import stigg_async`` never pulls in FastAPI or OpenFeature. See
+``docs/integrations.md`` and ``docs/openfeature.md``.
 """
 
 __all__: list[str] = []

@@ -278,16 +278,14 @@ def track_usage_after(
         async def _report(request: web.Request) -> None:
             customer = await _customer_id(customer_id, request)
             if not customer:
-                logger.error("stigg_async: no customer id for %s usage; not tracked", feature_id)
+                logger.error("no customer id for %s usage; not tracked", feature_id)
                 return
             amount = await resolve(value, request)
             resource = await resolve(resource_id, request)
             try:
                 get_stigg(request).track_usage(customer, feature_id, amount, resource_id=resource)
             except StiggError as exc:
-                logger.error(
-                    "stigg_async: usage for %s / %s not tracked: %s", customer, feature_id, exc
-                )
+                logger.error("usage for %s / %s not tracked: %s", customer, feature_id, exc)
 
         return tracked
 

@@ -1,6 +1,6 @@
 """FastAPI integration: one client per app, an entitlement guard, usage after success.
 
-Needs the ``fastapi`` extra (``pip install 'stigg-async[fastapi]'``); importing
+Needs the ``fastapi`` extra (``pip install '.[fastapi]'`` from a clone); importing
 ``stigg_async`` alone never imports FastAPI.
 
 Example:
@@ -288,7 +288,7 @@ class PendingUsage:
         except StiggError as exc:
             # The response is already sent: a bad value must not turn into a 500.
             logger.error(
-                "stigg_async: usage for %s / %s not tracked: %s",
+                "usage for %s / %s not tracked: %s",
                 self.customer_id,
                 self.feature_id,
                 exc,

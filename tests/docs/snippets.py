@@ -6,7 +6,8 @@ Fence info strings:
   (an open ``AsyncStigg`` bound to the emulator) and ``emulator`` (the in-process
   ``Emulator``) in scope; ``STIGG_API_URL`` / ``STIGG_SERVER_API_KEY`` point at the
   emulator, so ``AsyncStigg()`` works too. The emulator starts with ``customer-1`` on
-  ``plan-revvenu-basic`` and ``customer-2`` on ``plan-revvenu-essentials``.
+  ``plan-revvenu-basic`` and ``customer-2`` on ``plan-revvenu-essentials``
+  (subscription ``subscription-1``).
 * ```` ```python script ````: a complete program, run as ``python -c`` in a subprocess
   with those environment variables.
 * ```` ```python no-run: <reason> ````: shown, not run (the reason is required).
@@ -24,7 +25,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,9 @@ def seed(emulator: Emulator) -> None:
     state.provision_customer("customer-1", email="billing@acme.test")
     state.provision_subscription("customer-1", "plan-revvenu-basic")
     state.provision_customer("customer-2", payment_method_id="pm_card_visa")
-    state.provision_subscription("customer-2", "plan-revvenu-essentials", unit_quantity=5)
+    state.provision_subscription(
+        "customer-2", "plan-revvenu-essentials", unit_quantity=5, subscription_id="subscription-1"
+    )
 
 
 class _ErrorRecords(logging.Handler):
@@ -93,8 +96,19 @@ class _ErrorRecords(logging.Handler):
             self.records.append(record)
 
 
-async def run_snippet(code: str, *, label: str = "<snippet>") -> dict[str, Any]:
-    """Run top-level-await ``code`` against a fresh seeded emulator; return its namespace."""
+async def run_snippet(
+    code: str,
+    *,
+    label: str = "<snippet>",
+    times: int = 1,
+    scope: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run top-level-await ``code`` against a fresh seeded emulator; return its namespace.
+
+    With ``times=2`` it runs again against the same emulator (with a new client), as a
+    reader trying a snippet twice would. ``scope`` adds names (a docstring example
+    runs with its module's globals).
+    """
     errors = _ErrorRecords()
     # On the root logger, so a snippet inspecting the stigg_async logger sees it untouched.
     logger = logging.getLogger()
@@ -105,19 +119,21 @@ async def run_snippet(code: str, *, label: str = "<snippet>") -> dict[str, Any]:
             seed(emulator)
             os.environ["STIGG_API_URL"] = emulator.url
             os.environ["STIGG_SERVER_API_KEY"] = API_KEY
-            async with AsyncStigg(api_key=API_KEY, api_url=emulator.url) as stigg:
-                namespace: dict[str, Any] = {
-                    "__name__": "__snippet__",
-                    "stigg": stigg,
-                    "emulator": emulator,
-                    "emu": emulator,
-                }
-                compiled = compile(
-                    code, label, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
-                )
-                result = eval(compiled, namespace)
-                if inspect.iscoroutine(result):
-                    await result
+            compiled = compile(
+                code, label, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+            )
+            for _ in range(times):
+                async with AsyncStigg(api_key=API_KEY, api_url=emulator.url) as stigg:
+                    namespace: dict[str, Any] = {
+                        **(scope or {}),
+                        "__name__": "__snippet__",
+                        "stigg": stigg,
+                        "emulator": emulator,
+                        "emu": emulator,
+                    }
+                    result = eval(compiled, namespace)
+                    if inspect.iscoroutine(result):
+                        await result
     finally:
         logger.removeHandler(errors)
         for key, value in saved.items():
@@ -131,21 +147,27 @@ async def run_snippet(code: str, *, label: str = "<snippet>") -> dict[str, Any]:
     return namespace
 
 
-async def run_script(code: str) -> str:
-    """Run a complete program in a subprocess against a fresh seeded emulator; its stdout."""
+async def run_script(code: str, *, times: int = 1) -> str:
+    """Run a complete program in a subprocess against a fresh seeded emulator; its stdout.
+
+    With ``times=2`` the program runs twice in a row against the same emulator; the
+    last run's output is returned.
+    """
+    out = b""
     async with Emulator(api_key=API_KEY, clock=SystemClock()) as emulator:
         seed(emulator)
         env = {**os.environ, "STIGG_API_URL": emulator.url, "STIGG_SERVER_API_KEY": API_KEY}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-c",
-            code,
-            env=env,
-            cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        out, err = await asyncio.wait_for(proc.communicate(), 120)
-    if proc.returncode != 0:
-        raise AssertionError(f"the script failed:\n{out.decode()}\n{err.decode()}")
+        for _ in range(times):
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-c",
+                code,
+                env=env,
+                cwd=ROOT,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            out, err = await asyncio.wait_for(proc.communicate(), 120)
+            if proc.returncode != 0:
+                raise AssertionError(f"the script failed:\n{out.decode()}\n{err.decode()}")
     return out.decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from pathlib import Path
 
@@ -30,3 +31,12 @@ def test_api_reference_lists_every_public_method() -> None:
     assert len(public) > 30
     for name in public:
         assert f"### `{name}`" in text, name
+
+
+def test_api_reference_summaries_are_whole_sentences() -> None:
+    """No summary stops mid-sentence: each ends as a sentence or a clause does."""
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    summaries = re.findall(r"^### `[^`]+`\n\n```text\n.*?\n```\n\n(.+?)\n", text, re.S | re.M)
+    assert len(summaries) > 30
+    for summary in summaries:
+        assert summary.endswith((".", ")", ":", "?", "`")), summary

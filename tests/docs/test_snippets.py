@@ -12,14 +12,14 @@ SNIPPETS = all_snippets()
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=[s.id for s in SNIPPETS])
 async def test_snippet(snippet: Snippet) -> None:
-    """The snippet runs without error (or says why it cannot run)."""
+    """The snippet runs without error, twice against the same emulator (or says why not)."""
     if snippet.mode == "no-run":
         assert snippet.no_run_reason, f"{snippet.id}: 'no-run' needs a reason after a colon"
         pytest.skip(f"not runnable: {snippet.no_run_reason}")
     if snippet.mode == "script":
-        await run_script(snippet.code)
+        await run_script(snippet.code, times=2)
     else:
-        await run_snippet(snippet.code, label=snippet.id)
+        await run_snippet(snippet.code, label=snippet.id, times=2)
 
 
 def test_there_are_runnable_snippets_in_readme_and_docs() -> None:

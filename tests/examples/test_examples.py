@@ -1,4 +1,8 @@
-"""Every example runs as a subprocess against an emulator on 127.0.0.1; its output is checked."""
+"""Every example runs as a subprocess against an emulator on 127.0.0.1; its output is checked.
+
+Each runs twice in a row against the same emulator: a user trying an example again
+must not meet ``DuplicatedEntityNotAllowedError``.
+"""
 
 from __future__ import annotations
 
@@ -57,6 +61,11 @@ async def run_example(name: str, env: dict[str, str]) -> list[str]:
     return stdout.splitlines()
 
 
+async def run_twice(name: str, env: dict[str, str]) -> list[list[str]]:
+    """Run ``examples/<name>`` twice against the same emulator; both runs must succeed."""
+    return [await run_example(name, env), await run_example(name, env)]
+
+
 def line(lines: list[str], pattern: str) -> re.Match[str]:
     """The first line matching ``pattern`` (a regex searched in each line)."""
     for text in lines:
@@ -68,7 +77,11 @@ def line(lines: list[str], pattern: str) -> re.Match[str]:
 
 async def test_quickstart(env: dict[str, str], emulator: Emulator) -> None:
     """The quickstart provisions, meters to the limit, upgrades and gets a checkout URL."""
-    lines = await run_example("quickstart.py", env)
+    for lines in await run_twice("quickstart.py", env):
+        check_quickstart(lines, emulator)
+
+
+def check_quickstart(lines: list[str], emulator: Emulator) -> None:
     customer = line(lines, r"^1\. Provisioned (customer-\w+) on plan-revvenu-basic$").group(1)
     line(lines, r"feature-03-custom-domain|feature-02-campaigns\s+granted\s+usage 0/4")
     line(lines, r"campaign #4 sent, usage now 4$")
@@ -84,7 +97,11 @@ async def test_quickstart(env: dict[str, str], emulator: Emulator) -> None:
 
 async def test_usage_reporting(env: dict[str, str], emulator: Emulator) -> None:
     """Tracked usage and events are flushed and the server's totals match what was tracked."""
-    lines = await run_example("usage_reporting.py", env)
+    for lines in await run_twice("usage_reporting.py", env):
+        check_usage_reporting(lines, emulator)
+
+
+def check_usage_reporting(lines: list[str], emulator: Emulator) -> None:
     customer = line(lines, r"^customer (customer-\w+) on plan-revvenu-basic$").group(1)
     assert "flush: delivered=8 failed=0 may_have_landed=0 pending=0" in lines
     assert "delivered all: True" in lines
@@ -100,7 +117,11 @@ async def test_usage_reporting(env: dict[str, str], emulator: Emulator) -> None:
 
 async def test_checkout(env: dict[str, str], emulator: Emulator) -> None:
     """A paid plan without a payment method gives a checkout URL; paying creates the sub."""
-    lines = await run_example("checkout.py", env)
+    for lines in await run_twice("checkout.py", env):
+        check_checkout(lines, emulator)
+
+
+def check_checkout(lines: list[str], emulator: Emulator) -> None:
     customer = line(lines, r"^customer (prospect-\w+) has no payment method$").group(1)
     assert "provision plan-revvenu-essentials: PAYMENT_REQUIRED" in lines
     line(lines, rf"^checkout url: {re.escape(emulator.base_url)}/checkout/\S+$")
@@ -130,12 +151,30 @@ async def test_credits(env: dict[str, str], emulator: Emulator) -> None:
 async def test_outage() -> None:
     """During an outage checks answer from stale data; after it the cache recovers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("STIGG_")}
-    lines = await run_example("outage.py", env)
+    for lines in await run_twice("outage.py", env):
+        check_outage(lines)
+
+
+def check_outage(lines: list[str]) -> None:
     line(lines, r"^1\. API up\s+granted\s+source=network\s+valid$")
     line(lines, r"^2\. API down, 100 checks\s+granted\s+source=stale_cache\s+interrupted$")
     line(lines, r"last error: StiggConnectionError")
     line(lines, r"data age: 600s$")
     line(lines, r"^3\. API back\s+granted\s+source=(fresh_cache|network)\s+valid$")
+
+
+async def test_openfeature_app(env: dict[str, str], emulator: Emulator) -> None:
+    """The OpenFeature example: async and sync flags, numbers, objects, track."""
+    for lines in await run_twice("openfeature_app.py", env):
+        customer = line(lines, r"^customer (of-customer-\w+) on plan-revvenu-basic$").group(1)
+        assert "feature-02-campaigns: True (reason TARGETING_MATCH)" in lines
+        assert "feature-02-campaigns again: True (reason CACHED)" in lines
+        assert "feature-04-analytics: False (NoFeatureEntitlementInSubscription)" in lines
+        assert "campaigns left: 4" in lines
+        assert "campaigns left after 3: 1" in lines
+        assert "room for 5 more: False" in lines
+        assert "entitlement: limit 4.0, used 3.0" in lines
+        assert emulator.state.usage_total(customer, "feature-02-campaigns") == 3
 
 
 async def serve_example(name: str, env: dict[str, str]) -> tuple[asyncio.subprocess.Process, str]:
@@ -177,14 +216,17 @@ async def stop_example(proc: asyncio.subprocess.Process) -> tuple[str, str]:
     return out.decode(), err.decode()
 
 
-async def exercise_web_example(name: str, env: dict[str, str], emulator: Emulator) -> None:
+async def exercise_web_example(
+    name: str, env: dict[str, str], emulator: Emulator, customer: str
+) -> None:
     proc, base = await serve_example(name, env)
     try:
         async with httpx.AsyncClient(base_url=base) as http:
-            signup = await http.post("/signup/web-customer")
-            assert signup.json() == {"customer_id": "web-customer", "plan": "plan-revvenu-basic"}
+            for _ in range(2):  # signing up again answers the same, never a 500
+                signup = await http.post(f"/signup/{customer}")
+                assert signup.json() == {"customer_id": customer, "plan": "plan-revvenu-basic"}
 
-            denied = await http.get("/customers/web-customer/analytics")
+            denied = await http.get(f"/customers/{customer}/analytics")
             assert denied.status_code == 403
             body = denied.json()
             body = body.get("detail", body)  # FastAPI nests HTTPException bodies in "detail"
@@ -193,18 +235,18 @@ async def exercise_web_example(name: str, env: dict[str, str], emulator: Emulato
             assert body["access_denied_reason"] == "NoFeatureEntitlementInSubscription"
 
             for _ in range(4):  # the free plan's monthly campaign limit
-                sent = await http.post("/customers/web-customer/campaigns")
+                sent = await http.post(f"/customers/{customer}/campaigns")
                 assert sent.status_code == 200
                 assert sent.json()["sent"] is True
             # Usage is reported in the background after each response; wait until the
             # acknowledgements have reached the app's cache.
             loop = asyncio.get_running_loop()
             deadline = loop.time() + 30
-            while (await http.get("/customers/web-customer/quota")).json()["used"] != 4:
+            while (await http.get(f"/customers/{customer}/quota")).json()["used"] != 4:
                 assert loop.time() < deadline, "usage never reached the app's cache"
                 await asyncio.sleep(0.05)
 
-            over = await http.post("/customers/web-customer/campaigns")
+            over = await http.post(f"/customers/{customer}/campaigns")
             assert over.status_code == 403
             body = over.json()
             body = body.get("detail", body)
@@ -216,14 +258,16 @@ async def exercise_web_example(name: str, env: dict[str, str], emulator: Emulato
     assert "shutting down; usage sent so far: 4" in stdout.splitlines()
     assert "Traceback" not in stderr
     assert API_KEY not in stderr
-    assert emulator.state.usage_total("web-customer", "feature-02-campaigns") == 4
+    assert emulator.state.usage_total(customer, "feature-02-campaigns") == 4
 
 
 async def test_fastapi_app(env: dict[str, str], emulator: Emulator) -> None:
     """The FastAPI example under uvicorn: granted, denied 403 JSON, metered to the limit."""
-    await exercise_web_example("fastapi_app.py", env, emulator)
+    for run in ("first", "second"):
+        await exercise_web_example("fastapi_app.py", env, emulator, f"web-customer-{run}")
 
 
 async def test_aiohttp_app(env: dict[str, str], emulator: Emulator) -> None:
     """The aiohttp example: granted, denied 403 JSON, metered to the limit."""
-    await exercise_web_example("aiohttp_app.py", env, emulator)
+    for run in ("first", "second"):
+        await exercise_web_example("aiohttp_app.py", env, emulator, f"web-customer-{run}")
