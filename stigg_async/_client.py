@@ -21,7 +21,7 @@ from stigg_async._analytics import (
     EntitlementAnalyticsOptions,
     EntitlementCheckReporter,
 )
-from stigg_async._cache import EntitlementCache, EntitlementCacheOptions
+from stigg_async._cache import EntitlementCache, EntitlementCacheOptions, EntitlementResult
 from stigg_async._clock import Clock, SystemClock
 from stigg_async._errors import (
     StiggClientStateError,
@@ -165,6 +165,10 @@ class AsyncStigg(
             analytics, EntitlementAnalyticsOptions, "analytics"
         )
         self._analytics = self._new_analytics()
+        if self._analytics_options.enabled:
+            # Opt-in: every answered check is offered to the reporter (a bounded,
+            # sampled buffer sent in the background); off, checks pay nothing.
+            self._entitlements.store.observe_checks(self._record_check)
         self._fork_generation = _fork.generation()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._state = "new"  # new -> open -> closed
@@ -179,6 +183,17 @@ class AsyncStigg(
             on_measurements=self._entitlements.apply_measurements,
             observer=self._usage_observer,
         )
+
+    def _record_check(
+        self,
+        customer_id: str,
+        resource_id: str | None,
+        feature_id: str,
+        requested_usage: float | None,
+        result: EntitlementResult,
+    ) -> None:
+        # Through self: restart_after_fork replaces the reporter.
+        self._analytics.record(customer_id, resource_id, feature_id, requested_usage, result)
 
     def _new_analytics(self) -> EntitlementCheckReporter:
         return EntitlementCheckReporter(

@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from datetime import datetime
 from typing import Any, TypeVar
 
-from stigg_async._errors import StiggValidationError
+from stigg_async._cache._credits import CREDIT_PREFIX
+from stigg_async._errors import StiggError, StiggValidationError
 from stigg_async._facade_core import _FacadeCore, keywords, new_idempotency_key
 from stigg_async._models import (
     AutoRechargeSettings,
@@ -53,6 +54,8 @@ from stigg_async._models import (
     parse_entitlement_v2,
 )
 from stigg_async._models._common import Connection
+from stigg_async._usage._items import UsageRecord
+from stigg_async._usage._observer import UsageOutcome
 
 __all__ = ["_CreditMethods"]
 
@@ -341,8 +344,40 @@ class _CreditMethods(_FacadeCore):
         elif given is None and idempotency_key is None:
             fields["idempotency_key"] = new_idempotency_key()
         model = self._input(ConsumeCreditInput, given, fields, op)
-        raw = await self._call(op, {"input": model.to_variables()})
-        return self._result(CreditConsumption, raw, op)
+        # Counted as pending in local credit checks while the request is out; the
+        # answer's balance becomes the cached base (DESIGN section 9).
+        record = UsageRecord(
+            model.customer_id,
+            CREDIT_PREFIX + model.currency_id,
+            model.amount,
+            "DELTA",
+            model.resource_id,
+            None,
+            None,
+            str(model.idempotency_key),
+            self._clock.monotonic(),
+        )
+        observer = self._usage_observer
+        if observer is not None:
+            observer.usage_accepted(record)
+        outcome = UsageOutcome.UNKNOWN  # cancelled or lost: may have landed
+        try:
+            raw = await self._call(
+                op, {"input": model.to_variables()}, keys=[str(model.idempotency_key)]
+            )
+            result = self._result(CreditConsumption, raw, op)
+            if isinstance(raw, Mapping) and isinstance(raw.get("credit"), Mapping):
+                self._entitlements.apply_credit(
+                    (model.customer_id, model.resource_id), raw["credit"]
+                )
+            outcome = UsageOutcome.DELIVERED
+            return result
+        except StiggError as exc:
+            outcome = UsageOutcome.UNKNOWN if exc.may_have_landed else UsageOutcome.FAILED
+            raise
+        finally:
+            if observer is not None:
+                observer.usage_settled(record, outcome)
 
     async def consume_credits_async(
         self, consumptions: Sequence[ConsumeCreditInput | Mapping[str, Any]]

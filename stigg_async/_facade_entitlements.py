@@ -21,6 +21,7 @@ from stigg_async._cache import (
     EntitlementsResult,
     PrefetchSummary,
 )
+from stigg_async._cache._credits import CreditEntitlementResult
 from stigg_async._cache._model import EntitlementSource
 from stigg_async._clock import Clock
 from stigg_async._errors import StiggQueueFullError, StiggValidationError
@@ -212,6 +213,36 @@ class _EntitlementMethods:
                 operation="consume",
             )
         return result.with_idempotency_key(record.idempotency_key)
+
+    async def get_credit_entitlement(
+        self,
+        customer_id: str,
+        currency_id: str,
+        *,
+        resource_id: str | None = None,
+        requested_amount: float | None = None,
+    ) -> CreditEntitlementResult:
+        """Check whether a customer may spend credits of a currency, from the local cache.
+
+        Credit entitlements are cached beside feature entitlements (one fetch brings
+        both). Credits this process consumed with :meth:`consume_credits` and the
+        server has not acknowledged yet count against the balance. Never raises
+        because the API is failing (the answer is then a denial with reason
+        ``Unknown``, ``source`` ``FALLBACK``).
+
+        Example:
+            >>> check = await stigg.get_credit_entitlement(  # doctest: +SKIP
+            ...     "customer-1", "currency-ai-credits", requested_amount=5
+            ... )
+            >>> check.is_granted, check.balance  # doctest: +SKIP
+            (True, 70.0)
+        """
+        customer, currency, resource, _ = _validated(customer_id, currency_id, resource_id, None)
+        requested = _check_usage(requested_amount) or 0.0
+        cache = self._entitlements
+        if not cache.is_started:
+            await self._ensure_open()
+        return await cache.get_credit(customer, currency, resource, requested)
 
     def peek_entitlement(
         self,

@@ -239,3 +239,24 @@ async def test_checks_of_unknown_customers_do_not_fail_their_batch(
         for c in entitlement_checks(stigg_emulator.state)
     ]
     assert reasons == [None, "CustomerNotFound"]
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["on", "off"])
+async def test_local_checks_are_offered_to_the_reporter_only_when_enabled(
+    stigg_emulator: Emulator, stigg_emulator_clock: FakeClock, enabled: bool
+) -> None:
+    """Warm (fast path) and cold checks are recorded when analytics are on; none when off."""
+    stigg_emulator.state.provision_customer("c-an")
+    stigg_emulator.state.provision_subscription("c-an", "plan-revvenu-basic")
+    async with AsyncStigg(
+        api_key=STIGG_EMULATOR_API_KEY,
+        api_url=stigg_emulator.url,
+        clock=stigg_emulator_clock,
+        entitlements={"poll": False},
+        analytics=EntitlementAnalyticsOptions(enabled=enabled),
+    ) as stigg:
+        await stigg.get_entitlement("c-an", "feature-02-campaigns")  # cold: slow path
+        for _ in range(3):  # warm: fast path
+            await stigg.get_entitlement("c-an", "feature-02-campaigns", requested_usage=1)
+        assert stigg.entitlement_stats.fast_hits == 3
+        assert stigg.analytics_stats.recorded == (4 if enabled else 0)

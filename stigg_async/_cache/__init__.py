@@ -5,6 +5,7 @@ status and counters. ``EntitlementCache`` itself is built and owned by ``AsyncSt
 """
 
 from stigg_async._cache._core import EntitlementCache, EntitlementListener, PrefetchSummary
+from stigg_async._cache._credits import CachedCreditEntitlement, CreditEntitlementResult
 from stigg_async._cache._model import (
     CachedEntitlement,
     EntitlementResult,
@@ -18,7 +19,9 @@ from stigg_async._cache._status import CacheState, EntitlementCacheStats, Entitl
 
 __all__ = [
     "CacheState",
+    "CachedCreditEntitlement",
     "CachedEntitlement",
+    "CreditEntitlementResult",
     "EntitlementCache",
     "EntitlementCacheOptions",
     "EntitlementCacheStats",

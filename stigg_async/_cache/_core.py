@@ -24,6 +24,13 @@ from types import MappingProxyType
 from typing import Any
 
 from stigg_async import _fork
+from stigg_async._cache._credits import (
+    CREDIT_PREFIX,
+    CachedCreditEntitlement,
+    CreditEntitlementResult,
+    decide_credit,
+    parse_credit_entitlement,
+)
 from stigg_async._cache._evaluator import evaluate, evaluate_fallback, fallback_entitlement
 from stigg_async._cache._model import (
     CachedEntitlement,
@@ -54,6 +61,7 @@ from stigg_async._errors import (
     StiggError,
     StiggResponseError,
 )
+from stigg_async._models._enums import AccessDeniedReason
 from stigg_async._retry import RetryPolicy
 from stigg_async._transport import GraphQLTransport
 
@@ -279,9 +287,14 @@ class EntitlementCache:
         key = (customer_id, resource_id)
         resolved = await self._resolve(key)
         if resolved is None:
-            return self._fallback(key, feature_id, requested_usage)
-        source, snapshot = resolved
-        return evaluate(snapshot, feature_id, requested_usage, self._monotonic(), source)
+            result = self._fallback(key, feature_id, requested_usage)
+        else:
+            source, snapshot = resolved
+            result = evaluate(snapshot, feature_id, requested_usage, self._monotonic(), source)
+        record = self.store.check_observer
+        if record is not None:
+            record(customer_id, resource_id, feature_id, requested_usage, result)
+        return result
 
     async def get_all(self, customer_id: str, resource_id: str | None = None) -> EntitlementsResult:
         """Every entitlement of one key (arguments already validated)."""
@@ -599,10 +612,21 @@ class EntitlementCache:
             return False
         if self._closed or self._forked:
             return False
+        try:
+            credits = _parse_credits(raw)
+        except StiggResponseError as exc:
+            self._on_failed([key], exc, False)
+            return False
         options = self.options
         ttl = options.ttl if denial is None else min(options.ttl, options.denial_ttl)
         old, new = self.store.upsert(
-            key, denial, ents, started=started, ttl=ttl, stale_window=options.stale_window
+            key,
+            denial,
+            ents,
+            started=started,
+            ttl=ttl,
+            stale_window=options.stale_window,
+            credits=credits,
         )
         self._health.refreshes += 1
         if self._listeners:
@@ -616,6 +640,48 @@ class EntitlementCache:
         except Exception:
             logger.debug("ignoring a malformed usage answer", exc_info=True)
             return False
+
+    def apply_credit(self, key: Key, answer: Mapping[str, Any]) -> None:
+        """Write a ``consumeCredits`` answer's balance into the cached currency. Never raises."""
+        try:
+            self.store.apply_credit(key, answer)
+        except Exception:
+            logger.debug("ignoring a malformed credit answer", exc_info=True)
+
+    async def get_credit(
+        self,
+        customer_id: str,
+        currency_id: str,
+        resource_id: str | None = None,
+        requested: float = 0.0,
+    ) -> CreditEntitlementResult:
+        """Check spending ``requested`` credits, locally (arguments already validated).
+
+        Pending consumption (sent, not yet acknowledged) counts against the balance.
+        Never raises for API failures.
+        """
+        key = (customer_id, resource_id)
+        resolved = await self._resolve(key)
+        pending = self.store.pending_usage(key, CREDIT_PREFIX + currency_id)
+        if resolved is None:
+            return CreditEntitlementResult(
+                customer_id, resource_id, currency_id, False, _UNKNOWN_REASON, requested,
+                0.0, pending, None, None, EntitlementSource.FALLBACK, None,
+            )  # fmt: skip
+        source, snap = resolved
+        ent = snap.credits.get(currency_id)
+        if snap.denial is not None or ent is None:
+            reason = snap.denial or _NO_CREDITS
+            return CreditEntitlementResult(
+                customer_id, resource_id, currency_id, False, reason, requested,
+                0.0, pending, None, None, source, None,
+            )  # fmt: skip
+        decision = decide_credit(ent, pending, requested, self._clock.now())
+        return CreditEntitlementResult(
+            customer_id, resource_id, currency_id, decision.is_granted,
+            decision.access_denied_reason, requested, ent.current_usage, pending,
+            ent.usage_limit, decision.balance, source, ent,
+        )  # fmt: skip
 
     def apply_measurements(self, measurements: Iterable[Mapping[str, Any]]) -> None:
         """Apply usage reports' answers (a list of ``UsageMeasurementFragment``)."""
@@ -715,6 +781,25 @@ class EntitlementCache:
             f"EntitlementCache(state={self._health.state.value!r}, "
             f"entries={len(self.store)}, ttl={self.options.ttl:g})"
         )
+
+
+_UNKNOWN_REASON = AccessDeniedReason.UNKNOWN
+_NO_CREDITS = AccessDeniedReason.ENTITLEMENT_NOT_FOUND
+
+
+def _parse_credits(raw: Mapping[str, Any]) -> dict[str, CachedCreditEntitlement] | None:
+    """Credit entitlements of an ``entitlementsState`` (``None``: the payload has none)."""
+    items = raw.get("entitlementsV2")
+    if not isinstance(items, list):
+        return None
+    credits: dict[str, CachedCreditEntitlement] = {}
+    for item in items:
+        if isinstance(item, Mapping) and (
+            item.get("__typename") == "CreditEntitlement" or "currency" in item
+        ):
+            ent = parse_credit_entitlement(item)
+            credits[ent.currency_id] = ent
+    return credits
 
 
 def _auth_reason(exc: StiggAuthenticationError, interval: float) -> str:

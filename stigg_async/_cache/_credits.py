@@ -20,8 +20,10 @@ from stigg_async._errors import StiggResponseError
 from stigg_async._models._enums import AccessDeniedReason
 
 __all__ = [
+    "CREDIT_PREFIX",
     "CachedCreditEntitlement",
     "CreditDecision",
+    "CreditEntitlementResult",
     "decide_credit",
     "parse_credit_entitlement",
 ]
@@ -66,6 +68,52 @@ class CreditDecision:
     is_granted: bool
     access_denied_reason: AccessDeniedReason | None
     balance: float
+
+
+#: Pending credit consumption shares the store's usage ledgers under this prefix, so a
+#: currency id can never collide with a feature id.
+CREDIT_PREFIX = "credits:"
+
+
+@dataclass(frozen=True, slots=True)
+class CreditEntitlementResult:
+    """The answer to a local credit check (``AsyncStigg.get_credit_entitlement``).
+
+    Attributes:
+        customer_id, resource_id, currency_id: what was checked.
+        is_granted: whether ``requested_amount`` may be spent now.
+        access_denied_reason: why not, or ``None``.
+        requested_amount: the amount asked about (0 when none).
+        current_usage: credits consumed as the server last reported.
+        pending_usage: credits this process consumed and the server has not
+            acknowledged yet (counted against the balance).
+        usage_limit: credits granted.
+        balance: what is left after pending consumption (``usage_limit -
+            current_usage - pending_usage``), or ``None`` when nothing is known.
+        source: where the data came from (an ``EntitlementSource``).
+        entitlement: the :class:`CachedCreditEntitlement`, or ``None`` when the
+            customer has no entitlement to this currency (or nothing is known).
+
+    Example:
+        >>> result = await stigg.get_credit_entitlement(  # doctest: +SKIP
+        ...     "customer-1", "currency-ai-credits", requested_amount=5
+        ... )
+        >>> result.is_granted, result.balance  # doctest: +SKIP
+        (True, 65.0)
+    """
+
+    customer_id: str
+    resource_id: str | None
+    currency_id: str
+    is_granted: bool
+    access_denied_reason: AccessDeniedReason | None
+    requested_amount: float
+    current_usage: float
+    pending_usage: float
+    usage_limit: float | None
+    balance: float | None
+    source: Any
+    entitlement: CachedCreditEntitlement | None
 
 
 def _str(value: Any, name: str) -> str | None:

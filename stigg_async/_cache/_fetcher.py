@@ -29,7 +29,12 @@ Key = tuple[str, "str | None"]
 
 BATCH_OPERATION = "GetEntitlementsBatch"
 
-_SELECTION = "{ accessDeniedReason entitlements { ...EntitlementFragment } }"
+# Credit entitlements come through entitlementsV2 (the union also lists features,
+# which ``entitlements`` already carries: only the credit members are selected).
+_SELECTION = (
+    "{ accessDeniedReason entitlements { ...EntitlementFragment } "
+    "entitlementsV2 { __typename ... on CreditEntitlement { ...CreditEntitlementFragment } } }"
+)
 
 
 @lru_cache(maxsize=64)
@@ -46,7 +51,7 @@ def batch_document(size: int) -> str:
     fields = "\n".join(f"  c{i}: entitlementsState(query: $q{i}) {_SELECTION}" for i in range(size))
     return (
         f"query {BATCH_OPERATION}({params}) {{\n{fields}\n}}\n\n"
-        f"{fragment_definitions('EntitlementFragment')}\n"
+        f"{fragment_definitions('EntitlementFragment', 'CreditEntitlementFragment')}\n"
     )
 
 

@@ -426,6 +426,7 @@ class _Snapshot(_Stamp):
     __slots__ = (
         "all_result",
         "checks",
+        "credits",
         "customer_id",
         "denial",
         "fetch_started",
@@ -454,6 +455,8 @@ class _Snapshot(_Stamp):
         self.fresh_until = fresh_until
         self.stale_until = stale_until
         self.checks: dict[str, _Check] = {}
+        # Credit entitlements by currency id (``CachedCreditEntitlement``).
+        self.credits: dict[str, Any] = {}
         # Set by reads, cleared by the poller: "someone used this key lately".
         self.used = True
         self.all_result: EntitlementsResult | None = None

@@ -27,6 +27,7 @@ from typing import Any
 
 from cachetools import LRUCache
 
+from stigg_async._cache._credits import CachedCreditEntitlement
 from stigg_async._cache._evaluator import NO_MEMO, answer_fresh, build_snapshot, compile_check
 from stigg_async._cache._model import (
     CachedEntitlement,
@@ -42,9 +43,13 @@ from stigg_async._usage._items import UsageRecord
 from stigg_async._usage._observer import UsageOutcome
 from stigg_async._validation import MAX_AMOUNT
 
-__all__ = ["EntitlementStore", "FastCheck", "Key", "StoreCounters"]
+__all__ = ["CheckObserver", "EntitlementStore", "FastCheck", "Key", "StoreCounters"]
 
 Key = tuple[str, "str | None"]
+
+#: ``record(customer_id, resource_id, feature_id, requested_usage, result)``: told about
+#: every answered check (opt-in check analytics); must not raise or wait.
+CheckObserver = Callable[[str, "str | None", str, "float | None", "EntitlementResult"], object]
 
 #: ``fast_check(customer_id, feature_id, resource_id, requested_usage)``: the answer
 #: of a warm check, or ``None`` when the slow path must answer (miss, stale, period
@@ -152,7 +157,34 @@ class EntitlementStore:
         self._on_evict = on_evict
         self._on_change = on_change
         self._parked: dict[Key, _Snapshot] | None = None
-        self.fast_check: FastCheck = make_fast_path(self.entries, monotonic, self.counters)
+        #: Told about every answered check, when check analytics are on (else None).
+        self.check_observer: CheckObserver | None = None
+        self.fast_check: FastCheck = self._fast_path()
+
+    def observe_checks(self, observer: CheckObserver | None) -> None:
+        """Tell ``observer`` about every answered check (fast path included).
+
+        With no observer the fast path is the bare one: analytics cost nothing when off.
+        """
+        self.check_observer = observer
+        if self._parked is None:
+            self.fast_check = self._fast_path()
+
+    def _fast_path(self) -> FastCheck:
+        fast = make_fast_path(self.entries, self._monotonic, self.counters)
+        record = self.check_observer
+        if record is None:
+            return fast
+
+        def observed(
+            customer_id: Any, feature_id: Any, resource_id: Any, requested_usage: Any
+        ) -> EntitlementResult | None:
+            result = fast(customer_id, feature_id, resource_id, requested_usage)
+            if result is not None:
+                record(customer_id, resource_id, feature_id, requested_usage, result)
+            return result
+
+        return observed
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -169,7 +201,7 @@ class EntitlementStore:
         """Serve the parked data again (with its true age) through a new fast path."""
         if self._parked is not None:
             self._parked = None
-            self.fast_check = make_fast_path(self.entries, self._monotonic, self.counters)
+            self.fast_check = self._fast_path()
 
     # -- snapshots -----------------------------------------------------------------
 
@@ -186,6 +218,7 @@ class EntitlementStore:
         started: float,
         ttl: float,
         stale_window: float,
+        credits: Mapping[str, CachedCreditEntitlement] | None = None,
     ) -> tuple[_Snapshot | None, _Snapshot]:
         """Store the state of ``key`` fetched at monotonic ``started``; returns (old, new).
 
@@ -207,6 +240,10 @@ class EntitlementStore:
         )
         snap.fetch_started = started
         old = self.entries.get(key)
+        if credits is not None:
+            snap.credits = dict(credits)
+        elif old is not None:
+            snap.credits = old.credits  # a payload without credits (a push) keeps them
         if old is not None:
             snap.used = old.used
             for feature_id, check in snap.checks.items():
@@ -312,6 +349,27 @@ class EntitlementStore:
                     customer_id, resource_id, frozenset({feature_id}), snap.denial, "usage"
                 )
             )
+        return True
+
+    def apply_credit(self, key: Key, answer: Mapping[str, Any]) -> bool:
+        """Make a ``consumeCredits`` answer's balance the new base of its cached currency.
+
+        ``answer`` is the ``credit`` object of the answer (``currencyId``,
+        ``currentUsage``, ``usageLimit``). Returns True if a cached entitlement changed.
+        """
+        snap = self.entries.get(key)
+        currency_id = answer.get("currencyId")
+        if snap is None or not isinstance(currency_id, str):
+            return False
+        prior = snap.credits.get(currency_id)
+        usage, limit = answer.get("currentUsage"), answer.get("usageLimit")
+        if prior is None or not isinstance(usage, (int, float)) or isinstance(usage, bool):
+            return False
+        changes: dict[str, Any] = {"current_usage": float(usage)}
+        if isinstance(limit, (int, float)) and not isinstance(limit, bool):
+            changes["usage_limit"] = float(limit)
+        snap.credits = {**snap.credits, currency_id: dataclasses.replace(prior, **changes)}
+        self.counters.usage_updates += 1
         return True
 
     # -- usage in flight (the usage observer) --------------------------------------

@@ -34,6 +34,9 @@ class CacheSpy:
     async def refresh_customer(self, customer_id: str) -> None:
         self.refreshed.append(customer_id)
 
+    def apply_credit(self, key: tuple[str, str | None], answer: Mapping[str, Any]) -> None:
+        self.applied.append(answer)
+
 
 def make_client(url: str, **kwargs: Any) -> tuple[AsyncStigg, CacheSpy]:
     """A client on ``url`` with a fake clock that never really sleeps."""
