@@ -30,7 +30,7 @@ from aiohttp import web
 
 from stigg_async._cache import EntitlementResult
 from stigg_async._client import AsyncStigg
-from stigg_async._errors import StiggError
+from stigg_async._errors import StiggConfigurationError, StiggError
 from stigg_async.integrations._common import (
     customer_problem_body,
     denial_body,
@@ -189,6 +189,7 @@ def require_entitlement(
     customer_id: CustomerIdSource,
     requested_usage: UsageSource | None = None,
     resource_id: ResourceSource = None,
+    consume: UsageSource | None = None,
 ) -> Callable[[Handler], Handler]:
     """A handler decorator that lets the request through only if the customer has the feature.
 
@@ -213,6 +214,8 @@ def require_entitlement(
         ... async def analytics(request: web.Request) -> web.Response:
         ...     return web.json_response({"report": "..."})
     """
+    if consume is not None and requested_usage is not None:
+        raise StiggConfigurationError("pass either requested_usage or consume, not both")
 
     def decorate(handler: Handler) -> Handler:
         @functools.wraps(handler)
@@ -224,9 +227,13 @@ def require_entitlement(
                 return web.json_response(body, status=400)
             usage = None if requested_usage is None else await resolve(requested_usage, request)
             resource = await resolve(resource_id, request)
-            result = await stigg.get_entitlement(
-                customer, feature_id, resource_id=resource, requested_usage=usage
-            )
+            if consume is not None:
+                amount = await resolve(consume, request)
+                result = await stigg.consume(customer, feature_id, amount, resource_id=resource)
+            else:
+                result = await stigg.get_entitlement(
+                    customer, feature_id, resource_id=resource, requested_usage=usage
+                )
             if not result.is_granted:
                 return web.json_response(denial_body(result, customer), status=403)
             decisions: dict[str, EntitlementResult] | None = request.get(_DECISIONS)

@@ -41,7 +41,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from stigg_async._cache import EntitlementResult
 from stigg_async._client import AsyncStigg
-from stigg_async._errors import StiggError
+from stigg_async._errors import StiggConfigurationError, StiggError
 from stigg_async.integrations._common import (
     customer_problem_body,
     denial_body,
@@ -214,6 +214,7 @@ def require_entitlement(
     customer_id: CustomerIdSource,
     requested_usage: UsageSource | None = None,
     resource_id: ResourceSource = None,
+    consume: UsageSource | None = None,
 ) -> Callable[[Request], Awaitable[EntitlementResult]]:
     """A dependency that lets the request through only if the customer has the feature.
 
@@ -233,6 +234,11 @@ def require_entitlement(
             the ``Request``); ``None`` checks access only.
         resource_id: the resource, for resource-scoped subscriptions (a value or a
             callable taking the ``Request``).
+        consume: units to *consume* (a number or a callable taking the ``Request``):
+            the check and the tracking of that usage happen in one step
+            (:meth:`AsyncStigg.consume`), so concurrent requests can never overrun a
+            hard limit. Use it instead of ``requested_usage`` when the request uses
+            the feature as soon as it is let through.
 
     Example:
         >>> Analytics = Annotated[EntitlementResult, Depends(  # doctest: +SKIP
@@ -241,15 +247,21 @@ def require_entitlement(
         ... async def analytics(decision: Analytics):
         ...     return {"granted": decision.is_granted}
     """
+    if consume is not None and requested_usage is not None:
+        raise StiggConfigurationError("pass either requested_usage or consume, not both")
 
     async def check_entitlement(request: Request) -> EntitlementResult:
         stigg = get_stigg(request)
         customer = await _required_customer(customer_id, request, feature_id)
         usage = None if requested_usage is None else await resolve(requested_usage, request)
         resource = await resolve(resource_id, request)
-        result = await stigg.get_entitlement(
-            customer, feature_id, resource_id=resource, requested_usage=usage
-        )
+        if consume is not None:
+            amount = await resolve(consume, request)
+            result = await stigg.consume(customer, feature_id, amount, resource_id=resource)
+        else:
+            result = await stigg.get_entitlement(
+                customer, feature_id, resource_id=resource, requested_usage=usage
+            )
         if not result.is_granted:
             raise HTTPException(status_code=403, detail=denial_body(result, customer))
         return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -52,12 +53,17 @@ def build_app(client_kwargs: dict[str, Any]) -> web.Application:
     async def client(request: web.Request) -> web.Response:
         return web.json_response({"url": get_stigg(request).api_url})
 
+    @require_entitlement(CAMPAIGNS, customer_id="customer_id", consume=1)
+    async def consume_campaign(request: web.Request) -> web.Response:
+        return web.json_response({"key": entitlement_result(request, CAMPAIGNS).idempotency_key})
+
     app = web.Application()
     setup_stigg(app, **client_kwargs)
     app.router.add_get("/customers/{customer_id}/analytics", analytics)
     app.router.add_post("/customers/{customer_id}/campaigns", campaigns)
     app.router.add_get("/header-guarded", header_guarded)
     app.router.add_get("/client", client)
+    app.router.add_post("/customers/{customer_id}/campaigns/consume", consume_campaign)
     return app
 
 
@@ -179,3 +185,20 @@ async def test_blank_or_invalid_customer_id_answers_400_not_500(
         response = await http.get("/header-guarded", headers={"X-Customer-Id": value})
         assert response.status == 400
         assert (await response.json())["error"] == error
+
+
+async def test_consume_guard_never_lets_a_burst_past_the_limit(
+    client_kwargs: dict[str, Any], emulator: Emulator
+) -> None:
+    """10 concurrent requests through consume=1 against a limit of 4: exactly 4 pass."""
+    emulator.state.provision_customer("customer-burst")
+    emulator.state.provision_subscription("customer-burst", "plan-revvenu-basic")
+    app = build_app(client_kwargs)
+    async with serve(app) as http:
+        responses = await asyncio.gather(
+            *(http.post("/customers/customer-burst/campaigns/consume") for _ in range(10))
+        )
+        statuses = sorted(r.status for r in responses)
+        await app[STIGG_KEY].flush(timeout=10)
+    assert statuses == [200] * 4 + [403] * 6
+    assert emulator.state.usage_total("customer-burst", CAMPAIGNS) == 4

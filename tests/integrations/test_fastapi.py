@@ -77,6 +77,15 @@ def build_app(client_kwargs: dict[str, Any], lifespan: Any = None) -> FastAPI:
             usage.value = 3
         return {"sent": True, "remaining": decision.remaining_usage}
 
+    @app.post("/customers/{customer_id}/campaigns/consume")
+    async def consume_campaign(
+        decision: Annotated[
+            EntitlementResult,
+            Depends(require_entitlement(CAMPAIGNS, customer_id="customer_id", consume=1)),
+        ],
+    ) -> dict[str, Any]:
+        return {"key": decision.idempotency_key}
+
     @app.get("/header-guarded")
     async def header_guarded(
         decision: Annotated[EntitlementResult, Depends(by_header)],
@@ -316,3 +325,31 @@ async def test_blank_or_invalid_customer_id_answers_400_not_500(
         response = await http.get("/header-guarded", headers={"X-Customer-Id": value})
     assert response.status_code == 400
     assert response.json()["detail"]["error"] == error
+
+
+async def test_consume_guard_never_lets_a_burst_past_the_limit(
+    client_kwargs: dict[str, Any], emulator: Emulator
+) -> None:
+    """10 concurrent requests through consume=1 against a limit of 4: exactly 4 pass."""
+    emulator.state.provision_customer("customer-burst")
+    emulator.state.provision_subscription("customer-burst", "plan-revvenu-basic")
+    app = build_app(client_kwargs)
+    async with serve(app) as http:
+        responses = await asyncio.gather(
+            *(http.post("/customers/customer-burst/campaigns/consume") for _ in range(10))
+        )
+        statuses = sorted(r.status_code for r in responses)
+        await app_stigg(app).flush(timeout=10)
+    assert statuses == [200] * 4 + [403] * 6
+    keys = {r.json()["key"] for r in responses if r.status_code == 200}
+    assert len(keys) == 4
+    assert None not in keys
+    assert emulator.state.usage_total("customer-burst", CAMPAIGNS) == 4
+
+
+def test_consume_and_requested_usage_together_are_refused() -> None:
+    """The guard takes one of the two, said when the route is declared."""
+    from stigg_async import StiggConfigurationError
+
+    with pytest.raises(StiggConfigurationError, match="not both"):
+        require_entitlement(CAMPAIGNS, customer_id="c", requested_usage=1, consume=1)
