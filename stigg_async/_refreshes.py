@@ -18,7 +18,8 @@ __all__ = ["REFRESHES_ENTITLEMENTS", "affected_customer", "affected_customers"]
 REFRESHES_ENTITLEMENTS: frozenset[str] = frozenset(
     {
         "ProvisionCustomer",
-        "UpdateCustomer",
+        # Not "UpdateCustomer": updateOneCustomer changes a customer's details (name,
+        # email, billing ids, coupon, metadata), never what it is entitled to.
         "ProvisionSubscription",
         "CreateSubscription",
         "UpdateSubscription",
