@@ -2,9 +2,10 @@
 
 After one of these succeeds, the facade refetches that customer's cached
 entitlements (``_FacadeCore._call`` does it, for every method, in one place), so the
-next local check shows the change. A test runs every operation listed here against
-the emulator and fails if the next local check does not see it. Add a mutation here
-when it can change what a customer is entitled to.
+next local check shows the change. tests/test_refreshes_e2e.py runs every operation
+listed here against the emulator and fails if the next local check does not see it
+(or, for credits, which the cache does not hold yet, if it was not refetched). Add a
+mutation here when it can change what a customer is entitled to (and a scenario there).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ __all__ = ["REFRESHES_ENTITLEMENTS", "affected_customer", "affected_customers"]
 REFRESHES_ENTITLEMENTS: frozenset[str] = frozenset(
     {
         "ProvisionCustomer",
-        "UpdateCustomer",
+        # Not "UpdateCustomer": updateOneCustomer changes a customer's details (name,
+        # email, billing ids, coupon, metadata), never what it is entitled to.
         "ProvisionSubscription",
         "CreateSubscription",
         "UpdateSubscription",
