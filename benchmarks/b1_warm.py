@@ -103,7 +103,8 @@ async def _measure(config: Config) -> list[Row]:
             assert check.is_granted, check
             assert check.source.value == "fresh_cache", check
             peeked = peek(customer, METERED_FEATURE, requested_usage=1)
-            assert peeked.is_granted and peeked.source.value == "fresh_cache", peeked
+            assert peeked.is_granted, peeked
+            assert peeked.source.value == "fresh_cache", peeked
             for block in variants.values():  # warm-up: memo filled, code paths hot
                 await block()
 

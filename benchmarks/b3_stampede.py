@@ -43,7 +43,8 @@ async def _consume_stampede(config: Config) -> tuple[list[float], list[float], l
                 assert all(r.idempotency_key for r in winners), winners[:1]
                 assert all(r.idempotency_key is None for r in results if not r.is_granted)
                 report = await stigg.flush()
-                assert report.delivered == len(winners) and report.delivered_all, report
+                assert report.delivered == len(winners), report
+                assert report.delivered_all, report
                 truth = await stigg.refresh_entitlements(customer)
                 usage = truth[METERED_FEATURE].current_usage
                 assert usage == len(winners), (usage, len(winners))

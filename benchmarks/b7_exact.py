@@ -145,7 +145,8 @@ async def _measure(config: Config) -> list[Row]:
                     if into is not None:
                         into[name].append(seconds / BLOCK * 1e6)
                 report = await stigg.flush()  # outside the timed blocks
-                assert report.delivered == len(order) * BLOCK and report.delivered_all, report
+                assert report.delivered == len(order) * BLOCK, report
+                assert report.delivered_all, report
                 for name in order:
                     delivered[name] += BLOCK
 
