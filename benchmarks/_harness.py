@@ -30,16 +30,18 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Target:
-    """A goal for a figure: ``op`` is ``"<="`` or ``">="``."""
+    """A goal for a figure: ``op`` is ``"<="``, ``">="`` or ``"=="`` (exact counts)."""
 
     op: str
     value: float
 
     def met(self, figure: float) -> bool:
+        if self.op == "==":
+            return figure == self.value
         return figure <= self.value if self.op == "<=" else figure >= self.value
 
     def __str__(self) -> str:
-        sign = "≤" if self.op == "<=" else "≥"
+        sign = {"<=": "≤", ">=": "≥"}.get(self.op, "=")
         return f"{sign} {self.value:g}"
 
 
@@ -87,6 +89,7 @@ class Config:
     poll_customers: int = 10_000  # B4
     usage_items: int = 10_000  # B5
     startup_repeats: int = 5  # B6
+    exact_calls: int = 5_000  # B7 calls per repeat and variant (usage delivered between blocks)
 
     @classmethod
     def smoke_run(cls) -> Config:
@@ -101,6 +104,7 @@ class Config:
             poll_customers=120,
             usage_items=600,
             startup_repeats=1,
+            exact_calls=200,
         )
 
 

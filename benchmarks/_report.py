@@ -63,7 +63,9 @@ per-repeat ratios.
   cost: `await f(customer, feature)` where `f` is a coroutine doing one dict lookup
   that returns a frozen object. Timed in blocks of 1,000 calls (ten per loop
   iteration), with the cyclic GC paused per repeat; the figure is the median block.
-  The emulator's counters confirm no request was made.
+  The emulator's counters confirm no request was made, and `entitlement_stats.fast_hits`
+  that the fast path answered every check. *peek / metered*: the synchronous check
+  against the awaited one, both from the same run.
 - **B2 network path.** `stigg.fetch_entitlement(...)` (the server-side `entitlement`
   query, with `requested_usage`) and `stigg.report_usage(...)` against a raw
   `aiohttp` POST of the same document text, variables and headers to the same URL
@@ -75,7 +77,11 @@ per-repeat ratios.
   ratio says little about client cost. *Overhead*: SDK µs − raw µs per call.
 - **B3 stampede.** 1,000 concurrent `get_entitlement` calls for one customer on a
   new client with an empty cache; requests counted by the emulator, and the time
-  until every call has its answer.
+  until every call has its answer. Then 1,000 concurrent `consume` calls for a new
+  customer whose limit is 4 (`plan-revvenu-basic`, `feature-02-campaigns`): how
+  many were granted (exactly the limit; the repeat furthest from it is shown), the
+  requests made, and the time; the usage is then delivered and the emulator's count
+  must equal the grants.
 - **B4 poller scale.** 10,000 customers with 5 features each, seeded in-process and
   loaded with `prefetch`; one refresh cycle of the poller (batch size 50):
   requests counted by the emulator and wall time (the in-process emulator answers
@@ -90,6 +96,19 @@ per-repeat ratios.
   5); public names are imported on first use, so this is the package itself. Then, in
   the same process, `from stigg_async import AsyncStigg` (the modules a first check
   needs), the first `AsyncStigg(...)` construction and `open()`.
+- **B7 exact checks.** Usage tracked by this process counts in local checks at once
+  (`pending_usage`). Three variants, each on its own customer of
+  `plan-revvenu-growth` (unlimited campaigns) loaded by `prefetch`, on
+  `feature-02-campaigns`: `track_usage` alone; `track_usage` then
+  `await get_entitlement(..., requested_usage=1)` (no memoised answer: the track
+  drops it); and `await consume(...)` (granted, tracked). Timed in blocks of 100
+  calls (ten per loop iteration); after each round of the three blocks, whose order
+  rotates, `flush()` delivers the usage outside the timed region, so a block starts
+  with nothing pending and ends with 100 items in flight. *Check after track*: the
+  median over rounds of (pair block − `track_usage` block) per call. Every answer's
+  `pending_usage` and `current_usage` are verified, `fast_hits` grows by every check
+  and consume, no entitlement request is made, and the emulator's usage equals
+  every item tracked.
 """
 
 

@@ -9,10 +9,11 @@ from benchmarks.__main__ import main
 
 EXPECTED = {
     "B1.floor", "B1.boolean", "B1.metered", "B1.metered_varied", "B1.peek",
-    "B1.metered_ratio", "B1.boolean_ratio",
-    "B3.requests", "B3.time", "B4.requests", "B4.cycle", "B4.memory",
+    "B1.metered_ratio", "B1.boolean_ratio", "B1.peek_ratio",
+    "B3.requests", "B3.time", "B3.consume_granted", "B3.consume_requests", "B3.consume_time",
+    "B4.requests", "B4.cycle", "B4.memory",
     "B5.enqueue", "B5.requests", "B5.throughput", "B6.import", "B6.import_client", "B6.construct",
-    "B6.open",
+    "B6.open", "B7.track", "B7.track_check", "B7.check_after_track", "B7.consume",
 }  # fmt: skip
 B2_KINDS = ("entitlement", "report_usage")
 B2_FIGURES = ("sdk", "raw", "ratio", "overhead")
