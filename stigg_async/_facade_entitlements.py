@@ -28,6 +28,7 @@ from stigg_async._errors import StiggQueueFullError, StiggValidationError
 from stigg_async._usage import UsagePipeline
 from stigg_async._usage._items import make_usage
 from stigg_async._usage._keys import new_key
+from stigg_async._validation import check_amount, check_id
 
 __all__ = ["_EntitlementMethods"]
 
@@ -35,21 +36,14 @@ _FALLBACK = EntitlementSource.FALLBACK
 
 
 def _check_id(value: Any, name: str, *, optional: bool = False) -> str | None:
-    # Imported here so this file's only change is the helpers' bodies.
-    from stigg_async._validation import check_id
-
     return check_id(value, name, optional=optional)
 
 
 def _check_usage(value: Any) -> float | None:
-    from stigg_async._validation import check_amount
-
     return check_amount(value, "requested_usage", minimum=0, optional=True)
 
 
 def _check_amount(value: Any) -> float:
-    from stigg_async._validation import check_amount
-
     amount = check_amount(value, "amount", minimum=0)
     if not amount:
         raise StiggValidationError("amount must be > 0", field="amount")
@@ -184,23 +178,34 @@ class _EntitlementMethods:
             >>> if not decision.is_granted:  # doctest: +SKIP
             ...     raise PaymentRequired(decision.access_denied_reason)
         """
-        customer, feature, resource, _ = _validated(customer_id, feature_id, resource_id, None)
-        requested = _check_amount(amount)
-        result = self._entitlements.store.fast_check(customer, feature, resource, requested)
+        # As in get_entitlement, the fast path comes first: it answers only keys and
+        # features that were valid when cached and amounts within the API's range;
+        # "> 0" is the one rule it does not apply. Anything else is validated in full.
+        cache = self._entitlements
+        result = None
+        kind = type(amount)
+        if (kind is int or kind is float) and amount > 0:
+            try:
+                result = cache.store.fast_check(customer_id, feature_id, resource_id, amount)
+            except TypeError:
+                result = None
         if result is None:
-            cache = self._entitlements
+            customer_id, feature_id, resource_id, _ = _validated(
+                customer_id, feature_id, resource_id, None
+            )
+            amount = _check_amount(amount)
             if not cache.is_started:
                 await self._ensure_open()
-            result = await cache.get(customer, feature, resource, requested)
+            result = await cache.get(customer_id, feature_id, resource_id, amount)
         # From here to the return: no await, so no other task can decide in between.
         if not result.is_granted or not _tracks_usage(result):
             return result
         record = make_usage(
-            customer,
-            feature,
-            requested,
+            customer_id,
+            feature_id,
+            amount,
             "DELTA",
-            resource,
+            resource_id,
             None,
             new_key(),
             None,

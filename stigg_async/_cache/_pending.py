@@ -26,11 +26,15 @@ _DELTA = "DELTA"
 class Ledger:
     """The unsettled usage items of one cached entitlement."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_deltas", "_items", "_sets")
 
     def __init__(self) -> None:
         # idempotency key -> (update behavior, value, unknown since (monotonic) or inf)
         self._items: dict[str, tuple[str, float, float]] = {}
+        # Kept in step so the common case (DELTAs only) costs O(1), not a fold over
+        # every item in flight: a busy feature may have hundreds queued.
+        self._deltas = 0.0
+        self._sets = 0
 
     def __len__(self) -> int:
         return len(self._items)
@@ -40,11 +44,24 @@ class Ledger:
         if key in self._items:
             return False
         self._items[key] = (behavior, float(value), math.inf)
+        self._count(behavior, value, 1)
         return True
+
+    def _count(self, behavior: str, value: float, sign: int) -> None:
+        if behavior == _DELTA:
+            self._deltas += sign * value
+            if not self._items:
+                self._deltas = 0.0  # no float residue once nothing is in flight
+        else:
+            self._sets += sign
 
     def remove(self, key: str) -> bool:
         """Forget a settled item; False if it was not counted."""
-        return self._items.pop(key, None) is not None
+        item = self._items.pop(key, None)
+        if item is None:
+            return False
+        self._count(item[0], item[1], -1)
+        return True
 
     def mark_unknown(self, key: str, since: float) -> bool:
         """Keep counting an item whose outcome is unknown until a later refresh."""
@@ -61,11 +78,13 @@ class Ledger:
         """
         stale = [k for k, (_, _, since) in self._items.items() if since <= started]
         for key in stale:
-            del self._items[key]
+            self.remove(key)
         return bool(stale)
 
     def pending(self, base: float) -> float:
         """What the items add to ``base`` (may be negative: SET below it, negative DELTAs)."""
+        if not self._sets:
+            return self._deltas
         total = base
         for behavior, value, _ in self._items.values():
             total = total + value if behavior == _DELTA else value

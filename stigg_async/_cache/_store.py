@@ -377,7 +377,9 @@ class EntitlementStore:
     def usage_accepted(self, record: UsageRecord) -> None:
         """Count ``record`` as pending on its entitlement from now on."""
         key = (record.customer_id, record.resource_id)
-        ledgers = self._ledgers.setdefault(key, {})
+        ledgers = self._ledgers.get(key)
+        if ledgers is None:
+            ledgers = self._ledgers[key] = {}
         ledger = ledgers.get(record.feature_id)
         if ledger is None:
             ledger = ledgers[record.feature_id] = Ledger()
