@@ -28,6 +28,7 @@ from stigg_async._models import (
     UsageUpdateBehavior,
     build_input,
 )
+from stigg_async._types import UpdateBehavior
 from stigg_async._usage._items import UsageRecord
 from stigg_async._usage._observer import UsageOutcome
 
@@ -104,7 +105,7 @@ class _ReportingMethods(_FacadeCore):
         customer_id: str | None = None,
         feature_id: str | None = None,
         value: float | None = None,
-        update_behavior: UsageUpdateBehavior | str | None = None,
+        update_behavior: UsageUpdateBehavior | UpdateBehavior | None = None,
         resource_id: str | None = None,
         dimensions: Mapping[str, str | int | float | bool] | None = None,
         idempotency_key: str | None = None,
@@ -205,7 +206,7 @@ class _ReportingMethods(_FacadeCore):
         customer_id: str | None = None,
         feature_id: str | None = None,
         value: float | None = None,
-        update_behavior: UsageUpdateBehavior | str | None = None,
+        update_behavior: UsageUpdateBehavior | UpdateBehavior | None = None,
         resource_id: str | None = None,
         dimensions: Mapping[str, str | int | float | bool] | None = None,
         idempotency_key: str | None = None,
