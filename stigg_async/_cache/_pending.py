@@ -21,6 +21,7 @@ import math
 __all__ = ["Ledger"]
 
 _DELTA = "DELTA"
+_INF = math.inf
 
 
 class Ledger:
@@ -41,10 +42,14 @@ class Ledger:
 
     def add(self, key: str, behavior: str, value: float) -> bool:
         """Count an accepted item; False if ``key`` is already counted (no double count)."""
-        if key in self._items:
+        items = self._items
+        if key in items:
             return False
-        self._items[key] = (behavior, float(value), math.inf)
-        self._count(behavior, value, 1)
+        items[key] = (behavior, value, _INF)
+        if behavior == _DELTA:  # _count inlined: this runs on every tracked item
+            self._deltas += value
+        else:
+            self._sets += 1
         return True
 
     def _count(self, behavior: str, value: float, sign: int) -> None:

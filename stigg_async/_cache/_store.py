@@ -380,11 +380,19 @@ class EntitlementStore:
         ledgers = self._ledgers.get(key)
         if ledgers is None:
             ledgers = self._ledgers[key] = {}
-        ledger = ledgers.get(record.feature_id)
+        feature_id = record.feature_id
+        ledger = ledgers.get(feature_id)
         if ledger is None:
-            ledger = ledgers[record.feature_id] = Ledger()
+            ledger = ledgers[feature_id] = Ledger()
         if ledger.add(record.idempotency_key, record.update_behavior, record.value):
-            self._sync(key, record.feature_id, self.entries.get(key))
+            snap = self.entries.get(key)
+            check = None if snap is None else snap.checks.get(feature_id)
+            if check is not None:
+                pending = ledger.pending(check.usage)
+                check.pending = pending
+                check.total = check.usage + pending
+                check.result = None
+                check.memo = NO_MEMO
 
     def usage_settled(
         self,
