@@ -65,7 +65,7 @@ class _ReportingMethods(_FacadeCore):
             model = model.model_copy(update={"idempotency_key": new_idempotency_key()})
         raw = await self._call(op, {"input": model.to_variables()})
         ack = self._result(UsageMeasurement, raw, op)
-        self._entitlements.apply_usage([raw])
+        self._entitlements.apply_measurements([raw])
         return ack
 
     async def report_usage_bulk(
@@ -97,7 +97,7 @@ class _ReportingMethods(_FacadeCore):
 
             raise StiggResponseError("reportUsageBulk did not return a list", operation=op)
         acks = [self._result(UsageMeasurement, r, op) for r in raw]
-        self._entitlements.apply_usage(raw)
+        self._entitlements.apply_measurements(raw)
         return acks
 
     async def report_events(
@@ -155,7 +155,7 @@ class _ReportingMethods(_FacadeCore):
             model = model.model_copy(update={"idempotency_key": new_idempotency_key()})
         raw = await self._call(op, {"usageMeasurement": model.to_variables()})
         ack = self._result(UsageMeasurement, raw, op)
-        self._entitlements.apply_usage([raw])
+        self._entitlements.apply_measurements([raw])
         return ack
 
     async def fetch_entitlement(
