@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import logging
 import math
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +37,7 @@ import aiohttp
 from gql import GraphQLRequest
 from gql.transport.aiohttp_websockets import AIOHTTPWebsocketsTransport
 
+from stigg_async import _fork
 from stigg_async._cache._source import Key, SourceState, StatusSink, StoreSink
 from stigg_async._clock import Clock, SystemClock
 from stigg_async._errors import (
@@ -58,19 +58,6 @@ logger = logging.getLogger("stigg_async")
 #: Close codes with which a graphql-transport-ws server refuses the key.
 _AUTH_CLOSE_CODES = frozenset({4401, 4403})
 _SUBSCRIPTIONS = ("EntitlementsUpdated", "UsageUpdated", "PackagePublished")
-
-# Bumped in every forked child: a source started before the fork must not touch
-# the parent's socket (see restart_after_fork).
-_fork_generation = 0
-
-
-def _after_fork_in_child() -> None:
-    global _fork_generation
-    _fork_generation += 1
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _KeyRedactor(logging.Filter):
@@ -302,7 +289,7 @@ class StreamSource:
         self._transport: AIOHTTPWebsocketsTransport | None = None
         self._closed = False
         self._state: SourceState | None = None
-        self._generation = _fork_generation
+        self._generation = _fork.generation()
         #: Set while subscribed and confirmed (tests and benchmarks wait on it).
         self.connected = asyncio.Event()
 
@@ -330,7 +317,7 @@ class StreamSource:
         if self._closed:
             return
         self._closed = True
-        if self._generation != _fork_generation:
+        if self._generation != _fork.generation():
             # Inherited through fork: the parent's socket and tasks are not ours to touch.
             self._task = self._refresher = None
             self._session = self._transport = None
@@ -346,25 +333,23 @@ class StreamSource:
             await session.close()
         self._report(SourceState.OFF, reason="closed")
 
-    def restart_after_fork(self) -> None:
-        """In a forked child: forget the parent's socket and tasks, then start afresh.
+    def forget_after_fork(self) -> None:
+        """In a forked child: drop the parent's socket and tasks without touching them.
 
-        The parent's connection is left untouched (closing it would close the parent's
-        socket). Call inside the child's running loop; it reconnects with its own
-        socket and refreshes the keys in use.
+        Closing them would close the parent's socket. The cache calls this, then
+        :meth:`start` again in the child's loop: the child connects with its own socket
+        and refreshes the keys in use. A closed source stays closed.
 
         Example:
             >>> if os.fork() == 0:  # doctest: +SKIP
-            ...     source.restart_after_fork()
+            ...     source.forget_after_fork()
+            ...     source.start(sink, status)
         """
-        if self._generation == _fork_generation:
+        if self._generation == _fork.generation():
             return
-        sink, status, closed = self._sink, self._status, self._closed
+        closed = self._closed
         self._reset_runtime()
-        if closed:
-            self._closed = True
-        elif sink is not None and status is not None:
-            self.start(sink, status)
+        self._closed = closed
 
     # -- connection loop ----------------------------------------------------------------
 
@@ -395,8 +380,9 @@ class StreamSource:
                 failures = 1 if self.stats.connects > connects else failures + 1
                 reason = f"stream disconnected ({error.message}); reconnecting"
                 delay = self._backoff(failures)
-            if state is not self._state:
-                logger.warning("stigg_async: entitlement stream %s: %s", state, reason)
+            if state is SourceState.OFF and self._state is not SourceState.OFF:
+                # The status logs interruptions; a refusal it only records.
+                logger.info("stigg_async: entitlement stream off: %s", reason)
             self._report(state, error=error, reason=reason)
             await self._clock.sleep(delay)
 
@@ -603,7 +589,7 @@ class StreamSource:
             self.stats.refresh_requests += 1
             self.stats.refreshed_keys += len(keys)
             try:
-                await self._sink.refresh(keys)
+                await self._sink.refresh_keys(keys)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the sink should not raise; the poller covers it if it does

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from graphql import build_schema, parse, validate
+from graphql import GraphQLSchema, build_schema, parse, validate
 
-from stigg_async._cache import _stream
+from stigg_async import _fork
 from stigg_async._cache._source import Key, SourceState
 from stigg_async._cache._stream import (
     StreamOptions,
@@ -82,7 +84,7 @@ class RecordingSink:
     def mark_stale(self, keys: Iterable[Key]) -> None:
         raise AssertionError("the stream never marks keys stale")
 
-    async def refresh(self, keys: Sequence[Key]) -> None:
+    async def refresh_keys(self, keys: Sequence[Key]) -> None:
         assert self.session is not None
         for customer_id, resource_id in keys:
             query = {"customerId": customer_id, "resourceId": resource_id}
@@ -212,12 +214,16 @@ def _stream_tasks() -> list[asyncio.Task[Any]]:
 
 @pytest.mark.parametrize("name", ["EntitlementsUpdated", "UsageUpdated", "PackagePublished"])
 @pytest.mark.parametrize("schema_file", [schema_path(), REFERENCE_SCHEMA], ids=["pruned", "full"])
-def test_subscription_documents_are_valid_against_the_schemas(name: str, schema_file: Any) -> None:
+def test_subscription_documents_are_valid_against_the_schemas(name: str, schema_file: Path) -> None:
     """Each subscription document validates against the pruned and the full Stigg schema."""
     if not schema_file.is_file():
         pytest.skip("the full reference schema is not beside the repo")
-    schema = build_schema(schema_file.read_text(encoding="utf-8"))
-    assert validate(schema, parse(subscription_document(name))) == []
+    assert validate(_schema(schema_file), parse(subscription_document(name))) == []
+
+
+@cache
+def _schema(path: Path) -> GraphQLSchema:
+    return build_schema(path.read_text(encoding="utf-8"))
 
 
 def test_stream_url_keeps_host_and_path_and_switches_scheme() -> None:
@@ -542,21 +548,30 @@ async def test_aclose_while_retrying_stops_the_backoff(
 
 
 async def test_after_fork_the_child_never_touches_the_parents_socket(
-    customer: Emulator, source: StreamSource, sink: RecordingSink, status: RecordingStatus
+    customer: Emulator,
+    source: StreamSource,
+    sink: RecordingSink,
+    status: RecordingStatus,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """In a (simulated) forked child aclose forgets the socket; restart connects anew."""
+    """In a (simulated) forked child: forget, then start anew; the parent's socket stays."""
     await _started(source, sink, status)
-    _stream._after_fork_in_child()  # what os.fork() runs in the child
     parent_task, parent_session = source._task, source._session
-    source.restart_after_fork()
-    assert source._task is not parent_task
+    source.forget_after_fork()  # not a child yet: nothing happens
+    assert source._task is parent_task
+    monkeypatch.setattr(_fork, "_generation", _fork.generation() + 1)  # what os.fork() does
+    source.forget_after_fork()
+    assert source._task is None
+    source.start(sink, status)
     await status.wait_for(SourceState.VALID, count=2)
     # The "parent's" socket is still open: the child did not close it.
     assert customer.stream.stats()["openConnections"] == 2
-    assert parent_task is not None
     # The parent's own shutdown, in this one-process simulation.
+    assert parent_task is not None
     parent_task.cancel()
     await asyncio.gather(parent_task, return_exceptions=True)
     assert parent_session is not None
     await parent_session.close()
     assert source.state is SourceState.VALID  # the child's stream was not disturbed
+    await source.aclose()  # the child's own close: its socket goes
+    assert _stream_tasks() == []
