@@ -16,6 +16,7 @@ from typing import Any
 
 from stigg_async import _fork
 from stigg_async._cache import EntitlementCache, EntitlementCacheOptions
+from stigg_async._cache._stream import StreamSource
 from stigg_async._clock import Clock, SystemClock
 from stigg_async._errors import (
     StiggClientStateError,
@@ -127,12 +128,15 @@ class AsyncStigg(
         }
         self._transport = GraphQLTransport(**self._transport_args)
         self._usage_options = usage or UsagePipelineOptions()
+        cache_options = entitlements or EntitlementCacheOptions()
         self._entitlements = EntitlementCache(
             transport=self._transport,
             retry_policy=policy,
             clock=self._clock,
-            options=entitlements or EntitlementCacheOptions(),
+            options=cache_options,
         )
+        if cache_options.streaming:
+            self._entitlements.add_source(StreamSource(api_url=url, api_key=key, clock=self._clock))
         self._usage = self._new_usage_pipeline()
         self._fork_generation = _fork.generation()
         self._loop: asyncio.AbstractEventLoop | None = None

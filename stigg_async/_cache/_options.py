@@ -66,6 +66,10 @@ class EntitlementCacheOptions:
         idle_timeout: seconds a key may go unread before the poller stops refreshing it
             and drops it (default 3,600).
         poll: run the background poller (default ``True``).
+        streaming: keep the cache current through Stigg's websocket stream (default
+            ``True``): changes made elsewhere reach local checks within milliseconds,
+            and the poller only runs every ``safety_interval`` while the stream is up.
+            ``False`` leaves the poller alone in charge (see docs/streaming.md).
         poll_interval: seconds between refresh cycles (default 30).
         safety_interval: seconds between refresh cycles while a push source (the
             stream) reports itself healthy (default 300): the poller is then only a
@@ -102,6 +106,7 @@ class EntitlementCacheOptions:
     max_entries: int = 20_000
     idle_timeout: float = 3_600.0
     poll: bool = True
+    streaming: bool = True
     poll_interval: float = 30.0
     safety_interval: float = 300.0
     denial_ttl: float = 5.0
@@ -141,6 +146,8 @@ class EntitlementCacheOptions:
                 raise StiggConfigurationError(f"{name} must be a positive integer")
         if not isinstance(self.poll, bool):
             raise StiggConfigurationError("poll must be a bool")
+        if not isinstance(self.streaming, bool):
+            raise StiggConfigurationError("streaming must be a bool")
         if not isinstance(self.fallbacks, Mapping):
             raise StiggConfigurationError("fallbacks must map feature ids to Fallback")
         for key, value in self.fallbacks.items():

@@ -322,10 +322,13 @@ class StreamSource:
             self._task = self._refresher = None
             self._session = self._transport = None
             return
-        tasks = [t for t in (self._task, self._refresher) if t is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        pending = {t for t in (self._task, self._refresher) if t is not None}
+        while pending:
+            # Cancel again until done: on Python < 3.12 asyncio.wait_for (used inside
+            # gql's connect) can swallow a cancellation that races its inner result.
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=1.0)
         self._task = self._refresher = None
         await self._close_transport(self._transport)
         if self._session is not None:
@@ -431,6 +434,8 @@ class StreamSource:
                     )
                 )
             await self._confirm_subscribed(transport, len(consumers))
+            if self._closed:
+                return
             self.stats.connects += 1
             self._report(SourceState.VALID, reason="streaming")
             self.connected.set()
@@ -493,7 +498,14 @@ class StreamSource:
             await asyncio.sleep(0)
         transport.pong_received.clear()
         await transport.send_ping()
-        await asyncio.wait_for(transport.pong_received.wait(), self.options.connect_timeout)
+        # asyncio.wait, not wait_for: it never swallows our own cancellation.
+        pong = asyncio.ensure_future(transport.pong_received.wait())
+        try:
+            done, _ = await asyncio.wait([pong], timeout=self.options.connect_timeout)
+        finally:
+            pong.cancel()
+        if not done:
+            raise StiggConnectionError("entitlement stream: no pong after subscribing")
 
     async def _consume(
         self,
