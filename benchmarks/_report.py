@@ -99,7 +99,7 @@ per-repeat ratios.
   *Applied*: usage changes made in the in-process emulator one per loop turn; pushes
   the stream source applied per second (emulator publishing included). *Scale*:
   10,000 cached customers, usage pushes at 1,000/s for 5 s: process CPU per wall
-  second and resident-memory growth, emulator in-process (its CPU included).
+  second and resident-memory growth, emulator in-process (its CPU included), poller off.
 """
 
 
