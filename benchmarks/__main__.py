@@ -27,7 +27,7 @@ from benchmarks import (
     b4_poller,
     b5_usage,
     b6_startup,
-    b7_stream,
+    b8_stream,
 )
 from benchmarks._harness import Config, Row, machine
 from benchmarks._report import markdown, table
@@ -41,7 +41,7 @@ BENCHMARKS: dict[str, Callable[[Config], list[Row]]] = {
     "B4": b4_poller.run,
     "B5": b5_usage.run,
     "B6": b6_startup.run,
-    "B7": b7_stream.run,
+    "B8": b8_stream.run,
 }
 
 

@@ -87,11 +87,11 @@ class Config:
     poll_customers: int = 10_000  # B4
     usage_items: int = 10_000  # B5
     startup_repeats: int = 5  # B6
-    stream_changes: int = 100  # B7 changes per kind (usage, entitlements) and mode
-    stream_burst: int = 5_000  # B7 usage pushes for the throughput figure
-    stream_customers: int = 10_000  # B7 cached customers at scale
-    push_rate: int = 1_000  # B7 pushes per second at scale
-    push_seconds: float = 5.0  # B7 seconds of pushes at scale
+    stream_changes: int = 100  # B8 changes per kind (usage, entitlements) and mode
+    stream_burst: int = 5_000  # B8 usage pushes for the throughput figure
+    stream_customers: int = 10_000  # B8 cached customers at scale
+    push_rate: int = 1_000  # B8 pushes per second at scale
+    push_seconds: float = 5.0  # B8 seconds of pushes at scale
 
     @classmethod
     def smoke_run(cls) -> Config:

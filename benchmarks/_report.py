@@ -88,7 +88,7 @@ per-repeat ratios.
   `flush()` confirmed delivery (every item verified applied by the emulator).
 - **B6 start-up.** `import stigg_async` timed inside a fresh interpreter (median of
   5); then the first `AsyncStigg(...)` construction and `open()` in that process.
-- **B7 stream.** *Propagation*: another client (plain aiohttp) reports usage or grants
+- **B8 stream.** *Propagation*: another client (plain aiohttp) reports usage or grants
   a promotional entitlement over HTTP, one change per customer, 5 ms apart; the
   figure is the time from just before its request until a warm client's local answer
   (`peek_entitlement`) shows the change (seen through the change listener), p50 and

@@ -12,10 +12,10 @@ EXPECTED = {
     "B1.metered_ratio", "B1.boolean_ratio",
     "B3.requests", "B3.time", "B4.requests", "B4.cycle", "B4.memory",
     "B5.enqueue", "B5.requests", "B5.throughput", "B6.import", "B6.construct", "B6.open",
-    "B7.usage.stream.p50", "B7.usage.stream.p99", "B7.usage.poller.p50", "B7.usage.poller.p99",
-    "B7.entitlement.stream.p50", "B7.entitlement.stream.p99",
-    "B7.entitlement.poller.p50", "B7.entitlement.poller.p99",
-    "B7.warm_requests", "B7.applied", "B7.scale_cpu", "B7.scale_memory",
+    "B8.usage.stream.p50", "B8.usage.stream.p99", "B8.usage.poller.p50", "B8.usage.poller.p99",
+    "B8.entitlement.stream.p50", "B8.entitlement.stream.p99",
+    "B8.entitlement.poller.p50", "B8.entitlement.poller.p99",
+    "B8.warm_requests", "B8.applied", "B8.scale_cpu", "B8.scale_memory",
 }  # fmt: skip
 B2_KINDS = ("entitlement", "report_usage")
 B2_FIGURES = ("sdk", "raw", "ratio", "overhead")

@@ -1,4 +1,4 @@
-"""B7: the websocket stream: propagation latency, pushes applied per second, cost at scale.
+"""B8: the websocket stream: propagation latency, pushes applied per second, cost at scale.
 
 *Propagation*: another client (a plain aiohttp session) reports usage or grants a
 promotional entitlement over HTTP; the figure is the time from just before its
@@ -86,7 +86,7 @@ async def _propagation(
     )
     latencies: dict[str, list[float]] = {"usage": [], "entitlement": []}
     async with emulator() as emu:
-        customers = seed(emu, 2 * n, prefix="b7")
+        customers = seed(emu, 2 * n, prefix="b8")
         extra = _extra_feature(emu)
         async with (
             AsyncStigg(api_key=API_KEY, api_url=emu.url, entitlements=options) as stigg,
@@ -160,7 +160,7 @@ async def _throughput(config: Config) -> float:
     """Usage pushes applied per second by the stream source (emulator in the loop)."""
     pushes = config.stream_burst
     async with emulator() as emu:
-        customers = seed(emu, 100, prefix="b7t")
+        customers = seed(emu, 100, prefix="b8t")
         async with AsyncStigg(api_key=API_KEY, api_url=emu.url) as stigg:
             await _until(
                 lambda: stigg.entitlement_status.sources.get("stream") is SourceState.VALID, 10
@@ -186,7 +186,7 @@ async def _scale(config: Config) -> tuple[float, float, float, int]:
     """CPU share, RSS growth (bytes) and pushes/s achieved at the target rate; requests made."""
     n, rate, seconds = config.stream_customers, config.push_rate, config.push_seconds
     async with emulator() as emu:
-        customers = seed(emu, n, prefix="b7s")
+        customers = seed(emu, n, prefix="b8s")
         async with AsyncStigg(
             api_key=API_KEY,
             api_url=emu.url,
@@ -235,7 +235,7 @@ def run(config: Config) -> list[Row]:
             for q in (0.5, 0.99):
                 rows.append(
                     Row(
-                        f"B7.{kind}.{'stream' if target else 'poller'}.p{round(q * 100)}",
+                        f"B8.{kind}.{'stream' if target else 'poller'}.p{round(q * 100)}",
                         f"propagation of {kind} changes, {label}: p{round(q * 100)}",
                         _p(values, q) * 1000,
                         "ms",
@@ -246,7 +246,7 @@ def run(config: Config) -> list[Row]:
                 )
     rows += [
         Row(
-            "B7.warm_requests",
+            "B8.warm_requests",
             f"requests by the warm streaming client during {2 * n} changes",
             float(on_requests),
             "requests",
@@ -254,14 +254,14 @@ def run(config: Config) -> list[Row]:
             note=f"{on_missing + off_missing} changes never seen",
         ),
         Row(
-            "B7.applied",
+            "B8.applied",
             "usage pushes applied by the stream source",
             applied,
             "pushes/s",
             note="emulator in the same process and loop (its publishing is included)",
         ),
         Row(
-            "B7.scale_cpu",
+            "B8.scale_cpu",
             f"{config.stream_customers:,} cached customers, {config.push_rate:,} pushes/s: CPU",
             cpu * 100,
             "% of a core",
@@ -269,7 +269,7 @@ def run(config: Config) -> list[Row]:
             "poller off",
         ),
         Row(
-            "B7.scale_memory",
+            "B8.scale_memory",
             f"{config.stream_customers:,} cached customers, "
             f"{config.push_rate:,} pushes/s: RSS growth",
             grown / 1e6,
