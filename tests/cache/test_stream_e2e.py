@@ -179,3 +179,26 @@ async def test_closing_the_client_closes_the_stream(
         n for n in names if n.startswith("stigg-stream") or n == "stigg-entitlements-stream"
     }
     await until(lambda: customer.stream.stats()["openConnections"] == 0)
+
+
+async def test_the_poller_relaxes_while_streaming_and_takes_over_when_the_stream_stops(
+    customer: Emulator, stigg_client: AsyncStigg, stigg_emulator_clock: FakeClock
+) -> None:
+    """Stream up: no poll for a normal interval. Stream gone: a poll within one interval."""
+    clock = stigg_emulator_clock
+    await _warm(stigg_client, customer)
+    polled = customer.counters.total
+    clock.advance(34)  # past the first (normal) interval: a cycle, which sees the stream up
+    await until(lambda: customer.counters.total > polled)
+    await until(lambda: clock.pending_sleepers >= 1)
+    quiet = customer.counters.total
+    clock.advance(34)  # a normal interval later: still relaxed, no request
+    for _ in range(2_000):
+        await asyncio.sleep(0)
+    assert customer.counters.total == quiet
+    customer.stream.faults.refuse_status = 503
+    customer.stream.drop_connections()
+    await until(lambda: stream_state(stigg_client) is not SourceState.VALID)
+    clock.advance(31)  # the next step of the safety sleep: the poller takes over
+    await until(lambda: customer.counters.total > quiet)
+    assert stigg_client.entitlement_status.sources["poller"] is SourceState.VALID
