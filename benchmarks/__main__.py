@@ -28,6 +28,7 @@ from benchmarks import (
     b5_usage,
     b6_startup,
     b7_exact,
+    b8_stream,
 )
 from benchmarks._harness import Config, Row, machine
 from benchmarks._report import markdown, table
@@ -42,6 +43,7 @@ BENCHMARKS: dict[str, Callable[[Config], list[Row]]] = {
     "B5": b5_usage.run,
     "B6": b6_startup.run,
     "B7": b7_exact.run,
+    "B8": b8_stream.run,
 }
 
 

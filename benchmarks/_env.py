@@ -50,6 +50,7 @@ def client(url: str, **entitlement_options: Any) -> AsyncStigg:
     """A client with the poller off unless asked: benchmarks drive refreshes themselves."""
     entitlement_options.setdefault("poll", False)
     entitlement_options.setdefault("max_entries", 50_000)
+    entitlement_options.setdefault("streaming", False)  # B8 turns it on where it measures it
     return AsyncStigg(
         api_key=API_KEY,
         api_url=url,

@@ -90,6 +90,11 @@ class Config:
     usage_items: int = 10_000  # B5
     startup_repeats: int = 5  # B6
     exact_calls: int = 5_000  # B7 calls per repeat and variant (usage delivered between blocks)
+    stream_changes: int = 100  # B8 changes per kind (usage, entitlements) and mode
+    stream_burst: int = 5_000  # B8 usage pushes for the throughput figure
+    stream_customers: int = 10_000  # B8 cached customers at scale
+    push_rate: int = 1_000  # B8 pushes per second at scale
+    push_seconds: float = 5.0  # B8 seconds of pushes at scale
 
     @classmethod
     def smoke_run(cls) -> Config:
@@ -105,6 +110,11 @@ class Config:
             usage_items=600,
             startup_repeats=1,
             exact_calls=200,
+            stream_changes=5,
+            stream_burst=100,
+            stream_customers=200,
+            push_rate=200,
+            push_seconds=0.3,
         )
 
 

@@ -109,6 +109,19 @@ per-repeat ratios.
   `pending_usage` and `current_usage` are verified, `fast_hits` grows by every check
   and consume, no entitlement request is made, and the emulator's usage equals
   every item tracked.
+  5); then the first `AsyncStigg(...)` construction and `open()` in that process.
+- **B8 stream.** *Propagation*: another client (plain aiohttp) reports usage or grants
+  a promotional entitlement over HTTP, one change per customer, 5 ms apart; the
+  figure is the time from just before its request until a warm client's local answer
+  (`peek_entitlement`) shows the change (seen through the change listener), p50 and
+  p99 over `stream_changes` changes per kind. *Stream*: default options (the poller
+  at its 300 s safety interval). *Poller*: `streaming=False`, `poll_interval=1`
+  (at the default 30 s the latency scales with it). *Warm requests*: requests the
+  streaming client made during the changes and a warm check of every customer.
+  *Applied*: usage changes made in the in-process emulator one per loop turn; pushes
+  the stream source applied per second (emulator publishing included). *Scale*:
+  10,000 cached customers, usage pushes at 1,000/s for 5 s: process CPU per wall
+  second and resident-memory growth, emulator in-process (its CPU included), poller off.
 """
 
 

@@ -127,7 +127,9 @@ async def _measure(config: Config) -> list[Row]:
             api_key=API_KEY,
             api_url=emu.url,
             # Long TTL and no poller: nothing but the measured calls touches the cache.
-            entitlements=EntitlementCacheOptions(poll=False, ttl=3_600, max_entries=100),
+            entitlements=EntitlementCacheOptions(
+                poll=False, streaming=False, ttl=3_600, max_entries=100
+            ),
             # Room for far more than a round; deliveries happen between rounds anyway.
             usage=UsagePipelineOptions(max_queue_size=1_000_000, flush_interval=3_600),
         )

@@ -109,6 +109,15 @@ MUTATION_FIELDS = (
     "consumeCreditsAsync",
     "saveAutoRechargeSettings",
 )
+#: Served over the websocket (graphql-transport-ws) by the emulator; the stream source uses V2.
+SUBSCRIPTION_FIELDS = (
+    "entitlementsUpdatedV2",
+    "usageUpdatedV2",
+    "packagePublished",
+    "creditBalanceUpdated",
+    "entitlementsUpdated",
+    "usageUpdated",
+)
 
 HEADER = (
     "# Stigg GraphQL schema, pruned to the root fields stigg_async and its emulator use.\n"
@@ -156,9 +165,11 @@ def prune(full: GraphQLSchema) -> str:
     """Return the SDL of ``full`` pruned to the SDK's root fields."""
     query = _root(full.query_type, QUERY_FIELDS)
     mutation = _root(full.mutation_type, MUTATION_FIELDS)
-    keep = _closure(full, [*query.fields.values(), *mutation.fields.values()])
+    subscription = _root(full.subscription_type, SUBSCRIPTION_FIELDS)
+    roots = [*query.fields.values(), *mutation.fields.values(), *subscription.fields.values()]
+    keep = _closure(full, roots)
     extra = [full.type_map[name] for name in sorted(keep) if name in full.type_map]
-    pruned = GraphQLSchema(query=query, mutation=mutation, types=extra)
+    pruned = GraphQLSchema(query=query, mutation=mutation, subscription=subscription, types=extra)
     return HEADER + print_schema(pruned) + "\n"
 
 

@@ -22,6 +22,7 @@ from stigg_async._analytics import (
     EntitlementCheckReporter,
 )
 from stigg_async._cache import EntitlementCache, EntitlementCacheOptions, EntitlementResult
+from stigg_async._cache._stream import StreamSource
 from stigg_async._clock import Clock, SystemClock
 from stigg_async._errors import (
     StiggClientStateError,
@@ -158,6 +159,8 @@ class AsyncStigg(
             clock=self._clock,
             options=entitlement_options,
         )
+        if entitlement_options.streaming:
+            self._entitlements.add_source(StreamSource(api_url=url, api_key=key, clock=self._clock))
         # Usage in flight (buffered or awaited) counts in local checks (DESIGN 9).
         self._usage_observer = self._entitlements.store
         self._usage = self._new_usage_pipeline()

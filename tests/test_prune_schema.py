@@ -50,6 +50,8 @@ def test_pruned_schema_has_every_root_field_the_documents_use() -> None:
     script = _script()
     assert set(script.QUERY_FIELDS) == set(schema.query_type.fields)
     assert set(script.MUTATION_FIELDS) == set(schema.mutation_type.fields)
+    assert schema.subscription_type is not None
+    assert set(script.SUBSCRIPTION_FIELDS) == set(schema.subscription_type.fields)
 
 
 async def test_prune_from_a_live_endpoint_introspection(

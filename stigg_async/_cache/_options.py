@@ -66,6 +66,10 @@ class EntitlementCacheOptions:
         idle_timeout: seconds a key may go unread before the poller stops refreshing it
             and drops it (default 3,600).
         poll: run the background poller (default ``True``).
+        streaming: keep the cache current through Stigg's websocket stream (default
+            ``True``): changes made elsewhere reach local checks within milliseconds,
+            and the poller only runs every ``safety_interval`` while the stream is up.
+            ``False`` leaves the poller alone in charge (see docs/streaming.md).
         poll_interval: seconds between refresh cycles (default 30).
         safety_interval: seconds between refresh cycles while a push source (the
             stream) reports itself healthy (default 300): the poller is then only a
@@ -105,6 +109,7 @@ class EntitlementCacheOptions:
     max_entries: int = 20_000
     idle_timeout: float = 3_600.0
     poll: bool = True
+    streaming: bool = True
     poll_interval: float = 30.0
     safety_interval: float = 300.0
     denial_ttl: float = 5.0
@@ -139,6 +144,7 @@ class EntitlementCacheOptions:
         for name in ("max_entries", "batch_size", "max_concurrent_batches"):
             check_count(getattr(self, name), name)
         check_bool(self.poll, "poll")
+        check_bool(self.streaming, "streaming")
         if not isinstance(self.fallbacks, Mapping):
             raise StiggConfigurationError(
                 "fallbacks must map feature ids to Fallback (or to dicts of its fields)"

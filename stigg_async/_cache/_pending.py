@@ -86,6 +86,13 @@ class Ledger:
             self.remove(key)
         return bool(stale)
 
+    def drop_unknown(self) -> bool:
+        """Forget every item whose outcome is unknown (its key left the cache)."""
+        unknown = [k for k, (_, _, since) in self._items.items() if since != _INF]
+        for key in unknown:
+            self.remove(key)
+        return bool(unknown)
+
     def pending(self, base: float) -> float:
         """What the items add to ``base`` (may be negative: SET below it, negative DELTAs)."""
         if not self._sets:

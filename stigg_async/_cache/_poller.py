@@ -103,11 +103,13 @@ class Poller:
                 status.report(self.name, SourceState.INTERRUPTED, error=exc, reason="poll failed")
                 logger.exception("entitlement poll cycle failed; continuing")
             now = clock.monotonic()
+            relaxed = False
             if not self._refresher.auth_allows(now):
                 delay = self._refresher.auth_until - now
             elif ok:
                 self._failed_cycles = 0
-                interval = options.safety_interval if self._relaxed() else options.poll_interval
+                relaxed = self._relaxed()
+                interval = options.safety_interval if relaxed else options.poll_interval
                 delay = interval * (1 + options.poll_jitter * (2 * clock.random() - 1))
             else:
                 self._failed_cycles += 1
@@ -116,7 +118,24 @@ class Poller:
                     options.error_backoff * 2.0 ** min(self._failed_cycles - 1, 30),
                 )
                 delay = base * (1 - 0.5 * options.poll_jitter * clock.random())
-            await clock.sleep(max(delay, 0.0))
+            if relaxed:
+                await self._relaxed_sleep(max(delay, 0.0))
+            else:
+                await clock.sleep(max(delay, 0.0))
+
+    async def _relaxed_sleep(self, delay: float) -> None:
+        """Sleep out the safety interval in ``poll_interval`` steps.
+
+        Once the push source stops delivering, the poller takes over at its normal
+        interval instead of up to ``safety_interval`` later.
+        """
+        step = self._options.poll_interval
+        while delay > step:
+            await self._clock.sleep(step)
+            delay -= step
+            if not self._relaxed():
+                return
+        await self._clock.sleep(delay)
 
     async def cycle(self, sink: StoreSink | None = None, status: StatusSink | None = None) -> bool:
         """One refresh of every key in use; True when no request failed as a whole."""

@@ -404,10 +404,12 @@ class EntitlementStore:
         key = (record.customer_id, record.resource_id)
         ledgers = self._ledgers.get(key)
         ledger = None if ledgers is None else ledgers.get(record.feature_id)
-        if outcome is UsageOutcome.UNKNOWN:
+        if outcome is UsageOutcome.UNKNOWN and key in self.entries:
             if ledger is not None:
                 ledger.mark_unknown(record.idempotency_key, self._monotonic())
             return
+        # Unknown for a key nobody has cached: no refresh will come to settle it (a
+        # later fetch brings the server's truth anyway), so it leaves like the rest.
         if outcome is UsageOutcome.DELIVERED and measurement is not None:
             self.apply_usage(measurement)  # the base first, then the item leaves pending
         if ledgers is not None and ledger is not None and ledger.remove(record.idempotency_key):
@@ -466,6 +468,16 @@ class EntitlementStore:
 
     def _forget(self, key: Key) -> bool:
         existed = self.entries.pop(key, None) is not None
+        ledgers = self._ledgers.get(key)
+        if ledgers is not None:
+            # Unknown outcomes wait for a refresh of this key, which will not come now;
+            # items still in flight stay until their answer.
+            for feature_id, ledger in list(ledgers.items()):
+                ledger.drop_unknown()
+                if not ledger:
+                    del ledgers[feature_id]
+            if not ledgers:
+                del self._ledgers[key]
         self._last_used.pop(key, None)
         self._negative.pop(key, None)
         keys = self._by_customer.get(key[0])

@@ -50,6 +50,7 @@ __all__ = [
     "DiscountType",
     "EntitlementBehavior",
     "EntitlementResetPeriod",
+    "EntitlementType",
     "EntitlementsStateAccessDeniedReason",
     "EnvironmentAccessRole",
     "EnvironmentProvisionStatus",
@@ -82,6 +83,7 @@ __all__ = [
     "PromotionalEntitlementStatus",
     "ProrationBehavior",
     "ProvisionSubscriptionStatus",
+    "PublishMigrationType",
     "ScheduleStrategy",
     "SortDirection",
     "SortNulls",
@@ -625,6 +627,13 @@ class EntitlementResetPeriod(SchemaEnum):
     YEAR = "YEAR"
 
 
+class EntitlementType(SchemaEnum):
+    """Values of the schema enum ``EntitlementType``."""
+
+    CREDIT = "CREDIT"
+    FEATURE = "FEATURE"
+
+
 class EntitlementsStateAccessDeniedReason(SchemaEnum):
     """Why every entitlement of a customer is denied."""
 
@@ -897,6 +906,13 @@ class ProvisionSubscriptionStatus(SchemaEnum):
 
     PAYMENT_REQUIRED = "PAYMENT_REQUIRED"
     SUCCESS = "SUCCESS"
+
+
+class PublishMigrationType(SchemaEnum):
+    """Values of the schema enum ``PublishMigrationType``."""
+
+    ALL_CUSTOMERS = "ALL_CUSTOMERS"
+    NEW_CUSTOMERS = "NEW_CUSTOMERS"
 
 
 class ScheduleStrategy(SchemaEnum):

@@ -22,7 +22,11 @@ _KEY_ENV = "STIGG_EMULATOR_API_KEY"
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stigg-emulator",
-        description="Run a local Stigg-compatible GraphQL server (in-memory, offline).",
+        description=(
+            "Run a local Stigg-compatible GraphQL server (in-memory, offline): queries and "
+            "mutations on POST /graphql, subscriptions over websocket on GET /graphql "
+            "(graphql-transport-ws)."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8787, help="port (default: 8787; 0 = any)")

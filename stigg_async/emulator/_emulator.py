@@ -18,6 +18,7 @@ from stigg_async.emulator._catalog import Catalog
 from stigg_async.emulator._counters import Counters
 from stigg_async.emulator._faults import FaultInjector
 from stigg_async.emulator._process import free_port
+from stigg_async.emulator._pubsub import PubSub
 from stigg_async.emulator._resolvers import install_resolvers
 from stigg_async.emulator._schema import DocumentCache, build_emulator_schema
 from stigg_async.emulator._server import build_app
@@ -80,6 +81,9 @@ class Emulator:
         self.counters = Counters()
         self.faults = FaultInjector(seed=seed)
         self._views = Views(self.state)
+        #: The websocket side: subscriptions hub, stream faults and counters.
+        self.stream = PubSub(self.state, self._views, self.clock)
+        self.state.listener = self.stream
         self._schema = _shared_schema()
         self._documents = DocumentCache(self._schema)
         self._runner: web.AppRunner | None = None
@@ -181,6 +185,7 @@ class Emulator:
         self.state.reset()
         self.counters.reset()
         self.faults.clear()
+        self.stream.reset()
 
     def load_catalog(self, catalog: CatalogSource) -> None:
         """Replace the catalog (a :class:`Catalog`, mapping, path, or ``None`` for the default)."""
@@ -194,6 +199,7 @@ class Emulator:
             self.clock.advance(seconds)
         else:
             self._offset += timedelta(seconds=seconds)
+        self.stream.sweep()  # publish trial ends and expiries that time alone brought
 
     def stats(self) -> dict[str, Any]:
         """Totals for verification: applied and replayed usage reports and events."""

@@ -19,6 +19,7 @@ from stigg_async.emulator._faults import Fault
 from stigg_async.emulator._resolvers import ResolverContext
 from stigg_async.emulator._schema import default_resolver
 from stigg_async.emulator._time import format_datetime
+from stigg_async.emulator._ws import add_stream_routes
 
 if TYPE_CHECKING:
     from stigg_async.emulator._emulator import Emulator
@@ -349,4 +350,5 @@ def build_app(emulator: Emulator) -> web.Application:
     app.router.add_post(f"{prefix}/customers/{{customer_id}}/payment-method", hook(payment_method))
     app.router.add_get(f"{prefix}/usage", hook(usage))
     app.router.add_get(f"{prefix}/stats", hook(stats))
+    add_stream_routes(app, emulator, prefix)
     return app

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from stigg_async.emulator._catalog import Catalog, FeatureDef, PlanDef, PriceDef
+from stigg_async.emulator._changes import NO_LISTENER, ChangeListener, published_packages
 from stigg_async.emulator._credits import CreditsState
 from stigg_async.emulator._errors import EmulatorError, ErrorCode
 from stigg_async.emulator._ledger import UsageLedger
@@ -140,6 +141,8 @@ class EmulatorState:
         self._seed = seed
         self.base_url = "http://127.0.0.1"
         self.catalog = catalog
+        #: Told of every change to what the entitlement queries answer (the websocket hub).
+        self.listener: ChangeListener = NO_LISTENER
         self.reset()
 
     # ------------------------------------------------------------------ lifecycle
@@ -174,13 +177,17 @@ class EmulatorState:
             denial=lambda customer_id, resource_id: self.grants(customer_id, resource_id)[0],
             new_id=self._uuid,
         )
+        self._last_sweep = self.now()
         self._index_meters()
 
     def load_catalog(self, catalog: Catalog) -> None:
         """Replace the catalog; changed plans get a new version, subscriptions keep theirs."""
-        self.catalog = catalog.versioned_against(self.catalog)
+        previous = self.catalog
+        self.catalog = catalog.versioned_against(previous)
         self._plan_grants.clear()
         self._index_meters()
+        for package in published_packages(previous, self.catalog):
+            self.listener.package_published(*package)
 
     def _index_meters(self) -> None:
         self._meters: dict[str, list[FeatureDef]] = defaultdict(list)
@@ -253,6 +260,7 @@ class EmulatorState:
             billing_currency=billing_currency,
         )
         self.customers[customer_id] = customer
+        self.listener.entitlements_changed(customer_id, None)
         return customer
 
     def update_customer(self, customer_id: str, **changes: Any) -> Customer:
@@ -282,6 +290,7 @@ class EmulatorState:
                 sub.status = "ACTIVE"
                 sub.updated_at = now
                 self._charge(sub, customer)
+                self.listener.entitlements_changed(customer_id, sub.resource_id)
         return customer
 
     def _require_coupon(self, coupon_id: str) -> None:
@@ -296,6 +305,7 @@ class EmulatorState:
         if when is None or when > now:
             return
         sub.next_transition = None
+        status_before = sub.status
         self._run_due_schedules(sub, now)
         if sub.status == "NOT_STARTED" and sub.start_date <= now:
             sub.status = "IN_TRIAL" if sub.trial_end_date else "ACTIVE"
@@ -328,6 +338,8 @@ class EmulatorState:
             if d is not None and d > now
         ]
         sub.next_transition = min(pending) if pending else None
+        if sub.status != status_before:
+            self.listener.entitlements_changed(sub.customer_id, sub.resource_id)
 
     def _run_due_schedules(self, sub: Subscription, now: datetime) -> None:
         """Apply the scheduled updates whose time has come (in the order they were made)."""
@@ -581,6 +593,7 @@ class EmulatorState:
         self._subs_by_customer[customer.customer_id].append(sub)
         if status == "ACTIVE":
             self._charge(sub, customer)
+        self.listener.entitlements_changed(customer.customer_id, request.resource_id)
         return sub
 
     def _replace_existing(
@@ -619,6 +632,7 @@ class EmulatorState:
             sub.next_transition = None
         else:
             sub.next_transition = at
+        self.listener.entitlements_changed(sub.customer_id, sub.resource_id)
 
     def _charge(self, sub: Subscription, customer: Customer) -> None:
         """Bill a paid subscription with the customer's payment method, Stripe-style."""
@@ -720,6 +734,7 @@ class EmulatorState:
             sub.invoice.total = self.price_of(
                 sub.plan, sub.billing_period, sub.billable_features, sub.addons
             )
+        self.listener.entitlements_changed(sub.customer_id, sub.resource_id)
         return sub
 
     def cancel_subscription(
@@ -785,6 +800,7 @@ class EmulatorState:
         if latest is not None and latest.version != sub.plan.version:
             sub.plan = latest
             sub.updated_at = self.now()
+            self.listener.entitlements_changed(sub.customer_id, sub.resource_id)
         return sub
 
     def billing_period_bounds(self, sub: Subscription) -> tuple[datetime, datetime]:
@@ -941,6 +957,7 @@ class EmulatorState:
             is_visible=is_visible,
         )
         self._promotions[customer_id][feature_id] = promo
+        self.listener.entitlements_changed(customer_id, None)
         return promo
 
     def revoke_promotion(self, customer_id: str, feature_id: str) -> Promotion:
@@ -953,7 +970,32 @@ class EmulatorState:
                 f"No promotional entitlement for {feature_id} on customer {customer_id}",
             )
         promo.updated_at = self.now()
+        self.listener.entitlements_changed(customer_id, None)
         return promo
+
+    def sweep(self) -> None:
+        """Apply the time-driven changes that are due, so the listener hears of them now.
+
+        Subscription transitions (start, trial end, scheduled cancellation) otherwise
+        happen lazily on the next read; promotions that expired since the last sweep
+        are announced too.
+        """
+        now = self.now()
+        for sub in list(self.subscriptions.values()):
+            if sub.next_transition is not None and sub.next_transition <= now:
+                self._refresh(sub, now)
+        last, self._last_sweep = self._last_sweep, now
+        for customer_id, promos in self._promotions.items():
+            if any(p.end_date is not None and last < p.end_date <= now for p in promos.values()):
+                self.listener.entitlements_changed(customer_id, None)
+
+    def resource_ids(self, customer_id: str) -> set[str]:
+        """The resources the customer has (or had) a subscription for."""
+        return {
+            s.resource_id
+            for s in self._subs_by_customer.get(customer_id, ())
+            if s.resource_id is not None
+        }
 
     def promotions(self, customer_id: str) -> list[Promotion]:
         """The customer's promotional entitlements (expired ones included)."""
@@ -1268,6 +1310,7 @@ class EmulatorState:
                 key, report.created_at or now, record.value - before, period_start=start
             )
             self.applied_usage_reports += 1
+            self.listener.usage_changed(report.customer_id, report.resource_id, report.feature_id)
             result = UsageResult(
                 id=self._uuid(),
                 customer_id=report.customer_id,
@@ -1338,6 +1381,7 @@ class EmulatorState:
                     period_start=period_start,
                     dimensions=dimensions,
                 )
+                self.listener.usage_changed(customer_id, event.get("resourceId"), feature.id)
 
     def usage_total(
         self, customer_id: str, feature_id: str, resource_id: str | None = None

@@ -14,6 +14,10 @@ EXPECTED = {
     "B4.requests", "B4.cycle", "B4.memory",
     "B5.enqueue", "B5.requests", "B5.throughput", "B6.import", "B6.import_client", "B6.construct",
     "B6.open", "B7.track", "B7.track_check", "B7.check_after_track", "B7.consume",
+    "B8.usage.stream.p50", "B8.usage.stream.p99", "B8.usage.poller.p50", "B8.usage.poller.p99",
+    "B8.entitlement.stream.p50", "B8.entitlement.stream.p99",
+    "B8.entitlement.poller.p50", "B8.entitlement.poller.p99",
+    "B8.warm_requests", "B8.applied", "B8.scale_cpu", "B8.scale_memory",
 }  # fmt: skip
 B2_KINDS = ("entitlement", "report_usage")
 B2_FIGURES = ("sdk", "raw", "ratio", "overhead")

@@ -169,3 +169,33 @@ def test_fast_path_equals_the_reference_evaluator(case: dict[str, Any]) -> None:
             ref.access_denied_reason,
         )
         assert (fast.current_usage, fast.pending_usage) == (ref.current_usage, ref.pending_usage)
+
+
+def test_unknown_outcomes_of_uncached_keys_do_not_accumulate() -> None:
+    """No refresh will settle an unknown item of a key nobody caches: it is not kept."""
+    clock = FakeClock()
+    store = _store(clock)
+    record = _record("f", "k-unknown", "DELTA", 5)
+    store.usage_accepted(record)
+    assert store.pending_items == 1
+    store.usage_settled(record, UsageOutcome.UNKNOWN)
+    assert store.pending_items == 0
+
+
+def test_evicting_a_key_drops_its_unknown_items_but_keeps_those_in_flight() -> None:
+    """Eviction forgets what only a refresh of that key could settle."""
+    clock = FakeClock()
+    store = _store(clock)
+    denial, ents = parse_state(
+        {"accessDeniedReason": None, "entitlements": [metered("f", 10)]}, KEY
+    )
+    store.upsert(KEY, denial, ents, started=clock.monotonic(), ttl=60, stale_window=3600)
+    unknown, flying = _record("f", "k1", "DELTA", 2), _record("f", "k2", "DELTA", 3)
+    store.usage_accepted(unknown)
+    store.usage_accepted(flying)
+    store.usage_settled(unknown, UsageOutcome.UNKNOWN)
+    assert store.pending_usage(KEY, "f") == 5
+    store.remove(KEY)
+    assert store.pending_usage(KEY, "f") == 3
+    store.usage_settled(flying, UsageOutcome.DELIVERED)
+    assert store.pending_items == 0
