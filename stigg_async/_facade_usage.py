@@ -1,4 +1,4 @@
-"""The facade's buffered usage methods: ``track_usage``, ``track_event``, ``track_credits``."""
+"""The facade's buffered usage methods: ``track_usage``, ``track_event``, ``track_credits``.
 
 ``AsyncStigg`` inherits them; the work is done by its :class:`UsagePipeline`.
 """
