@@ -13,10 +13,14 @@ import pytest
 
 from stigg_async import AsyncStigg, StiggError, StiggValidationError
 from stigg_async._clock import FakeClock
-from stigg_async._usage import CreditRecord
+from stigg_async._retry import RetryPolicy
+from stigg_async._transport import GraphQLTransport
+from stigg_async._usage import CreditRecord, UsagePipeline, UsagePipelineOptions
 from stigg_async._usage._items import make_credit
+from stigg_async._usage._observer import UsageOutcome
 from stigg_async.emulator import Emulator, Fault
 from tests.reliability._support import drive, make_client, seed
+from tests.support.observer import RecordingObserver
 
 CUR = "currency-ai-credits"
 KEY = "sk-credit-lane-test"
@@ -294,3 +298,47 @@ async def test_bad_input_raises_and_queues_nothing(
     assert stigg.usage_stats.enqueued == 0
     await _run(emu, stigg.aclose())
     assert emu.counters.by_operation["ConsumeCreditsAsync"] == 0
+
+
+async def test_the_observer_hears_of_each_credit_item_once_and_never_delivered(
+    emu: Emulator,
+) -> None:
+    """Accepted as pending credits; settled once: unknown when acknowledged, never delivered."""
+    (customer,) = _granted(emu, 1, 10_000)
+    emu.faults.add(Fault.apply_then_drop(), operation="ConsumeCreditsAsync", probability=0.3)
+    emu.faults.add(Fault.http_error(503), operation="ConsumeCreditsAsync", probability=0.2)
+    clock = emu.clock
+    assert isinstance(clock, FakeClock)
+    observer = RecordingObserver()
+    transport = GraphQLTransport(api_url=emu.url, api_key=KEY, timeout=30)
+    pipeline = UsagePipeline(
+        transport=transport,
+        retry_policy=RetryPolicy(),
+        clock=clock,
+        options=UsagePipelineOptions(usage_batch_size=7),
+        observer=observer,
+    )
+    await transport.open()
+    try:
+        pipeline.start()
+        for i in range(60):
+            currency = "currency-nope" if i % 20 == 0 else CUR
+            assert pipeline.track_credits(customer, currency, 1, idempotency_key=f"k-{i}")
+        assert pipeline.track_usage(customer, "feature-02-campaigns", 1)  # a usage item too
+        report = await _run(emu, pipeline.flush())
+        await _run(emu, pipeline.aclose(0))
+    finally:
+        await transport.close()
+    assert report.settled
+    assert observer.problems() == []
+    credit_items = [r for r in observer.accepted if r.feature_id == "credits:" + CUR]
+    refused = [r for r in observer.accepted if r.feature_id == "credits:currency-nope"]
+    assert (len(credit_items), len(refused)) == (57, 3)
+    assert all(observer.outcome_of(r.idempotency_key) is UsageOutcome.UNKNOWN for r in credit_items)
+    # Refused; "unknown" when an earlier attempt of the batch lost its answer (the
+    # pipeline cannot tell that the lost attempt was refused too).
+    assert {observer.outcome_of(r.idempotency_key) for r in refused} <= {
+        UsageOutcome.FAILED,
+        UsageOutcome.UNKNOWN,
+    }
+    assert emu.state.credits.balance(customer, CUR) == 10_000 - 57
