@@ -1,4 +1,4 @@
-"""The facade's buffered usage methods: ``track_usage``, ``track_event``, ``flush``.
+"""The facade's buffered usage methods: ``track_usage``, ``track_event``, ``track_credits``.
 
 ``AsyncStigg`` inherits them; the work is done by its :class:`UsagePipeline`.
 """
@@ -155,6 +155,79 @@ class _UsageMethods(_FacadeCore):
             dimensions=dimensions,
             idempotency_key=idempotency_key,
             timestamp=timestamp,
+        )
+
+    def track_credits(
+        self,
+        customer_id: str,
+        currency_id: str,
+        amount: float,
+        *,
+        resource_id: str | None = None,
+        dimensions: Mapping[str, str | int | float | bool] | None = None,
+        idempotency_key: str | None = None,
+        created_at: datetime | None = None,
+    ) -> bool:
+        """Queue a credit consumption; it is sent in a batch through ``consumeCreditsAsync``.
+
+        The buffered sibling of :meth:`consume_credits`: costs about a microsecond,
+        never waits, and does not return the new balance. ``amount`` is a number of
+        credits above 0. A key is minted unless you pass ``idempotency_key``; it is
+        sent on every retry, so the consumption is applied once. Local credit checks
+        (:meth:`get_credit_entitlement`) count it as pending from now on, and keep
+        counting it after delivery until a refresh shows the new balance (the server
+        applies asynchronous consumptions later). Delivery, retries, ``flush()``,
+        ``on_error`` and ``usage_stats`` work as for :meth:`track_usage`. Returns False
+        (and counts it in ``usage_stats.dropped``) if the queue is full.
+
+        Raises:
+            StiggValidationError: bad input; nothing was queued.
+            StiggClientStateError: the client is closed.
+
+        Example:
+            >>> stigg.track_credits(  # doctest: +SKIP
+            ...     "customer-1", "currency-ai-credits", 2,
+            ...     dimensions={"featureId": "feature-08-ai-generations"},
+            ... )
+            True
+        """
+        return self._usage.track_credits(
+            customer_id,
+            currency_id,
+            amount,
+            resource_id=resource_id,
+            dimensions=dimensions,
+            idempotency_key=idempotency_key,
+            created_at=created_at,
+        )
+
+    async def track_credits_async(
+        self,
+        customer_id: str,
+        currency_id: str,
+        amount: float,
+        *,
+        resource_id: str | None = None,
+        dimensions: Mapping[str, str | int | float | bool] | None = None,
+        idempotency_key: str | None = None,
+        created_at: datetime | None = None,
+    ) -> bool:
+        """Like :meth:`track_credits`, but waits for room when the queue is full.
+
+        Example:
+            >>> await stigg.track_credits_async(  # doctest: +SKIP
+            ...     "customer-1", "currency-ai-credits", 2
+            ... )
+            True
+        """
+        return await self._usage.enqueue_credits(
+            customer_id,
+            currency_id,
+            amount,
+            resource_id=resource_id,
+            dimensions=dimensions,
+            idempotency_key=idempotency_key,
+            created_at=created_at,
         )
 
     async def flush(self, timeout: float | None = None) -> FlushReport:

@@ -18,6 +18,7 @@ from typing import Any
 
 from stigg_async._errors import StiggResponseError
 from stigg_async._models._enums import AccessDeniedReason
+from stigg_async._usage._items import CREDIT_PREFIX
 
 __all__ = [
     "CREDIT_PREFIX",
@@ -68,11 +69,6 @@ class CreditDecision:
     is_granted: bool
     access_denied_reason: AccessDeniedReason | None
     balance: float
-
-
-#: Pending credit consumption shares the store's usage ledgers under this prefix, so a
-#: currency id can never collide with a feature id.
-CREDIT_PREFIX = "credits:"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,12 +19,19 @@ from stigg_async._usage._keys import new_key
 from stigg_async._validation import MAX_AMOUNT, check_amount, check_id
 
 __all__ = [
+    "CREDIT_PREFIX",
+    "CreditRecord",
     "DimensionValue",
     "EventRecord",
     "UsageRecord",
+    "make_credit",
     "make_event",
     "make_usage",
 ]
+
+#: Pending credit consumption shares the entitlement store's usage ledgers under this
+#: prefix, so a currency id can never collide with a feature id.
+CREDIT_PREFIX = "credits:"
 
 #: What a dimension value may be (a flat mapping; no nesting).
 DimensionValue = str | int | float | bool
@@ -111,6 +118,65 @@ class EventRecord(NamedTuple):
         if when is not None:
             out["timestamp"] = format_datetime(when)
         return out
+
+
+class CreditRecord(NamedTuple):
+    """One buffered credit consumption, as queued and as given to ``on_error``.
+
+    Sent in a batch through ``consumeCreditsAsync``; ``idempotency_key`` is sent on
+    every attempt, so a retried (or later re-sent) consumption is applied once.
+
+    Example:
+        >>> c = make_credit("customer-1", "currency-ai-credits", 2.5)
+        >>> (c.currency_id, c.amount, len(c.idempotency_key))
+        ('currency-ai-credits', 2.5, 32)
+        >>> c.as_usage().feature_id
+        'credits:currency-ai-credits'
+    """
+
+    customer_id: str
+    currency_id: str
+    amount: float
+    resource_id: str | None
+    dimensions: Mapping[str, DimensionValue] | None
+    created_at: datetime | None
+    idempotency_key: str
+    #: ``Clock.monotonic()`` when the item was tracked.
+    tracked_at: float
+
+    def to_input(self, stamp: datetime | None = None) -> dict[str, Any]:
+        """The ``ConsumeCreditInput`` dict sent to the API."""
+        out: dict[str, Any] = {
+            "customerId": self.customer_id,
+            "currencyId": self.currency_id,
+            "amount": self.amount,
+            "idempotencyKey": self.idempotency_key,
+        }
+        if self.resource_id is not None:
+            out["resourceId"] = self.resource_id
+        if self.dimensions is not None:
+            out["dimensions"] = dict(self.dimensions)
+        when = self.created_at or stamp
+        if when is not None:
+            out["createdAt"] = format_datetime(when)
+        return out
+
+    def as_usage(self) -> UsageRecord:
+        """The pending-usage view of this consumption (what local credit checks count)."""
+        return _new(
+            UsageRecord,
+            (
+                self.customer_id,
+                CREDIT_PREFIX + self.currency_id,
+                self.amount,
+                "DELTA",
+                self.resource_id,
+                None,
+                None,
+                self.idempotency_key,
+                self.tracked_at,
+            ),
+        )
 
 
 def format_datetime(value: datetime) -> str:
@@ -225,6 +291,57 @@ def make_event(  # noqa: PLR0917 - positional: the hot path's cheapest call
     )
 
 
+def make_credit(  # noqa: PLR0917 - positional: the hot path's cheapest call
+    customer_id: Any,
+    currency_id: Any,
+    amount: Any,
+    resource_id: Any = None,
+    dimensions: Any = None,
+    idempotency_key: Any = None,
+    created_at: Any = None,
+    tracked_at: float = 0.0,
+) -> CreditRecord:
+    """Validate one credit consumption and build its record (minting a key if none).
+
+    ``amount`` must be a finite number above 0 (the API refuses the rest).
+
+    Raises:
+        StiggValidationError: naming the offending ``field``.
+    """
+    if customer_id.__class__ is not str or customer_id not in _KNOWN_GOOD:
+        _check_id(customer_id, "customer_id")
+    if currency_id.__class__ is not str or currency_id not in _KNOWN_GOOD:
+        _check_id(currency_id, "currency_id")
+    cls = amount.__class__
+    if (cls is not float and cls is not int) or not 0 < amount <= MAX_AMOUNT:
+        amount = _check_credits(amount)
+    if resource_id is not None and (
+        resource_id.__class__ is not str or resource_id not in _KNOWN_GOOD
+    ):
+        _check_id(resource_id, "resource_id")
+    if dimensions is not None:
+        dimensions = _check_dimensions(dimensions)
+    if idempotency_key is None:
+        idempotency_key = new_key()
+    else:
+        _check_id(idempotency_key, "idempotency_key")
+    if created_at is not None:
+        _check_datetime(created_at, "created_at")
+    return _new(
+        CreditRecord,
+        (
+            customer_id,
+            currency_id,
+            amount,
+            resource_id,
+            dimensions,
+            created_at,
+            idempotency_key,
+            tracked_at,
+        ),
+    )
+
+
 def _check_id(value: Any, field: str) -> None:
     check_id(value, field)  # the SDK's one id rule
     if field != "idempotency_key":
@@ -237,6 +354,14 @@ def _check_number(value: Any) -> float | int:
     number = check_amount(value, "value")
     assert number is not None
     # int and float subclasses (IntEnum, numpy scalars...) become plain numbers.
+    return int(number) if isinstance(number, int) else float(number)
+
+
+def _check_credits(amount: Any) -> float | int:
+    number = check_amount(amount, "amount")
+    assert number is not None
+    if number <= 0:
+        raise StiggValidationError("amount must be above 0", field="amount")
     return int(number) if isinstance(number, int) else float(number)
 
 

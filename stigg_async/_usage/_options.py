@@ -10,7 +10,7 @@ from stigg_async._errors import StiggConfigurationError, StiggError
 from stigg_async._validation import check_bool, check_count, check_seconds
 
 if TYPE_CHECKING:
-    from stigg_async._usage._items import EventRecord, UsageRecord
+    from stigg_async._usage._items import CreditRecord, EventRecord, UsageRecord
 
 __all__ = ["FullQueuePolicy", "UsageErrorCallback", "UsagePipelineOptions"]
 
@@ -18,8 +18,12 @@ __all__ = ["FullQueuePolicy", "UsageErrorCallback", "UsagePipelineOptions"]
 FullQueuePolicy = Literal["wait", "drop"]
 
 #: ``on_error(items, error)``: items that will not be delivered, and why.
-#: ``items`` all have one type: a list of :class:`UsageRecord` or of :class:`EventRecord`.
-UsageErrorCallback = Callable[["Sequence[UsageRecord] | Sequence[EventRecord]", StiggError], object]
+#: ``items`` all have one type: a list of :class:`UsageRecord`, of :class:`EventRecord`
+#: or of :class:`CreditRecord`.
+UsageErrorCallback = Callable[
+    ["Sequence[UsageRecord] | Sequence[EventRecord] | Sequence[CreditRecord]", StiggError],
+    object,
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +40,12 @@ class UsagePipelineOptions:
             and reported by the call's return value (``False``). The synchronous
             ``track_*`` calls can never wait, so they refuse at once under both.
         enqueue_timeout: longest wait for room under ``"wait"`` (``None``: no limit).
-        usage_batch_size: usage items per ``reportUsageBulk`` request.
+        usage_batch_size: usage items per ``reportUsageBulk`` request, and credit
+            consumptions (``track_credits``) per ``consumeCreditsAsync`` request.
         event_batch_size: events per ``reportEvent`` request.
         flush_interval: seconds an item may wait for its batch to fill before a
             partial batch is sent.
-        max_concurrent_requests: requests in flight per kind (usage, events). Usage
+        max_concurrent_requests: requests in flight per kind (usage, events, credits). Usage
             batches holding a ``SET`` are always sent alone, in order, because a ``SET``
             does not commute with the items around it (``DELTA`` items do).
         request_timeout: seconds per request (``None``: the client's timeout).

@@ -1,4 +1,5 @@
-"""The buffered usage pipeline: bounded queue -> batches -> reportUsageBulk / reportEvent.
+"""The buffered usage pipeline: bounded queue -> batches -> reportUsageBulk / reportEvent
+/ consumeCreditsAsync.
 
 Every item carries an idempotency key minted when it is tracked and sent unchanged
 on every attempt, so retrying an ambiguous failure (the write landed, the answer
@@ -14,7 +15,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from stigg_async._clock import Clock
 from stigg_async._errors import (
@@ -27,7 +28,14 @@ from stigg_async._errors import (
 )
 from stigg_async._operations import Operation, operation
 from stigg_async._retry import UNLIMITED_RETRIES, RetryPolicy, is_transient, run_with_retries
-from stigg_async._usage._items import EventRecord, UsageRecord, make_event, make_usage
+from stigg_async._usage._items import (
+    CreditRecord,
+    EventRecord,
+    UsageRecord,
+    make_credit,
+    make_event,
+    make_usage,
+)
 from stigg_async._usage._observer import UsageObserver, UsageOutcome
 from stigg_async._usage._options import UsagePipelineOptions
 from stigg_async._usage._queue import Batch, Lane, Signal, Tally
@@ -38,7 +46,7 @@ __all__ = ["MeasurementsCallback", "UsagePipeline", "UsageTransport"]
 
 logger = logging.getLogger("stigg_async")
 
-R = TypeVar("R", UsageRecord, EventRecord)
+R = TypeVar("R", UsageRecord, EventRecord, CreditRecord)
 
 #: Receives the raw camelCase measurements ``reportUsageBulk`` answered with.
 MeasurementsCallback = Callable[[list[Mapping[str, Any]]], object]
@@ -83,12 +91,13 @@ def _bisectable(exc: StiggError) -> bool:
 
 
 class UsagePipeline:
-    """Queues usage and events, and delivers each exactly once in batches.
+    """Queues usage, events and credit consumptions, and delivers each once in batches.
 
     The client builds one per ``AsyncStigg``, calls :meth:`start` when it opens and
-    :meth:`aclose` when it closes. ``track_usage`` / ``track_event`` cost about a
-    microsecond and never block; ``enqueue_usage`` / ``enqueue_event`` may wait for
-    room when the queue is full (``full_queue_policy="wait"``).
+    :meth:`aclose` when it closes. ``track_usage`` / ``track_event`` /
+    ``track_credits`` cost about a microsecond and never block; ``enqueue_usage`` /
+    ``enqueue_event`` / ``enqueue_credits`` may wait for room when the queue is full
+    (``full_queue_policy="wait"``).
 
     Example:
         >>> async def main(transport, clock) -> None:  # doctest: +SKIP
@@ -138,8 +147,16 @@ class UsagePipeline:
             opts.event_batch_size,
             EventRecord.to_input,
         )
+        self._credits: Lane[CreditRecord] = Lane(
+            "credits",
+            operation("ConsumeCreditsAsync"),
+            "consumptions",
+            opts.usage_batch_size,
+            CreditRecord.to_input,
+        )
+        self._lanes: tuple[Lane[Any], ...] = (self._usage, self._events, self._credits)
         self._max_queue = opts.max_queue_size
-        self._queued = 0  # records in both queues
+        self._queued = 0  # records in all queues
         self._in_flight = 0  # records taken from a queue and not yet resolved
         self._enqueued = 0
         self._sent = 0
@@ -293,6 +310,67 @@ class UsagePipeline:
         )
         return await self._offer_waiting(self._events, record)
 
+    def track_credits(
+        self,
+        customer_id: str,
+        currency_id: str,
+        amount: float,
+        *,
+        resource_id: str | None = None,
+        dimensions: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        created_at: datetime | None = None,
+    ) -> bool:
+        """Queue one credit consumption without waiting; False when the queue is full.
+
+        Raises:
+            StiggValidationError: bad input (nothing is queued).
+            StiggClientStateError: the pipeline is closed.
+        """
+        record = make_credit(
+            customer_id,
+            currency_id,
+            amount,
+            resource_id,
+            dimensions,
+            idempotency_key,
+            created_at,
+            self._mono(),
+        )
+        if self._closing:
+            raise StiggClientStateError("credits cannot be tracked after the client is closed")
+        accepted = self._offer(self._credits, record)
+        if accepted and self._observer is not None:
+            self._accepted(record.as_usage())
+        return accepted
+
+    async def enqueue_credits(
+        self,
+        customer_id: str,
+        currency_id: str,
+        amount: float,
+        *,
+        resource_id: str | None = None,
+        dimensions: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+        created_at: datetime | None = None,
+    ) -> bool:
+        """Queue one credit consumption, waiting for room under ``full_queue_policy="wait"``."""
+        record = make_credit(
+            customer_id,
+            currency_id,
+            amount,
+            resource_id,
+            dimensions,
+            idempotency_key,
+            created_at,
+            self._mono(),
+        )
+        accepted = await self._offer_waiting(self._credits, record)
+        if accepted and self._observer is not None:
+            self._accepted(record.as_usage())
+        return accepted
+
     def _offer(self, lane: Lane[R], record: R) -> bool:
         if self._queued >= self._max_queue:
             self._drop()
@@ -407,8 +485,7 @@ class UsagePipeline:
         if self._flusher is None and not self._closing:
             self.start()
         targets: list[tuple[Lane[Any], Tally]] = [
-            (self._usage, Tally(self._usage.appended)),
-            (self._events, Tally(self._events.appended)),
+            (lane, Tally(lane.appended)) for lane in self._lanes
         ]
         for lane, tally in targets:
             lane.flush_target = max(lane.flush_target, tally.target)
@@ -470,8 +547,7 @@ class UsagePipeline:
 
     async def _close(self, timeout: float) -> UsageCloseReport:
         tallies: list[tuple[Lane[Any], Tally]] = [
-            (self._usage, Tally(self._usage.appended)),
-            (self._events, Tally(self._events.appended)),
+            (lane, Tally(lane.appended)) for lane in self._lanes
         ]
         self._tallies.extend(tallies)
         if self._queued + self._in_flight and not self._abandoned:
@@ -481,10 +557,8 @@ class UsagePipeline:
                 )
             await self.flush(timeout)
         # Stop: the flusher and whatever is still being sent or retried.
-        usage_batches = [*self._usage.inflight]
-        event_batches = [*self._events.inflight]
-        tasks = [b.task for b in usage_batches if b.task is not None]
-        tasks += [b.task for b in event_batches if b.task is not None]
+        inflight = [[*lane.inflight] for lane in self._lanes]
+        tasks = [b.task for batches in inflight for b in batches if b.task is not None]
         if self._flusher is not None:
             tasks.append(self._flusher)
         for task in tasks:
@@ -492,20 +566,24 @@ class UsagePipeline:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         self._progress.notify()
-        usage = self._collect_undelivered(self._usage, usage_batches)
-        events = self._collect_undelivered(self._events, event_batches)
+        usage, events, credits = (
+            self._collect_undelivered(lane, batches)
+            for lane, batches in zip(self._lanes, inflight, strict=True)
+        )
         for entry in tallies:
             self._tallies.remove(entry)
         undelivered_usage = [*usage[0], *usage[1]]
         undelivered_events = [*events[0], *events[1]]
-        if undelivered_usage or undelivered_events:
+        undelivered_credits = [*credits[0], *credits[1]]
+        if undelivered_usage or undelivered_events or undelivered_credits:
             logger.error(
-                "stigg_async: closed with %d usage item(s) and %d event(s) undelivered "
-                "(%d of them may have landed); they were passed to on_error with their "
-                "idempotency keys",
+                "stigg_async: closed with %d usage item(s), %d event(s) and %d credit "
+                "consumption(s) undelivered (%d of them may have landed); they were passed "
+                "to on_error with their idempotency keys",
                 len(undelivered_usage),
                 len(undelivered_events),
-                len(usage[0]) + len(events[0]),
+                len(undelivered_credits),
+                len(usage[0]) + len(events[0]) + len(credits[0]),
             )
         return UsageCloseReport(
             delivered=sum(t.delivered for _, t in tallies),
@@ -514,6 +592,7 @@ class UsagePipeline:
             pending=0,
             undelivered_usage=tuple(undelivered_usage),
             undelivered_events=tuple(undelivered_events),
+            undelivered_credits=tuple(cast("list[CreditRecord]", undelivered_credits)),
             stats=self.stats,
         )
 
@@ -594,9 +673,7 @@ class UsagePipeline:
         """Start every batch that is due; return seconds until the next one is."""
         now = self._mono()
         waits = [
-            w
-            for w in (self._dispatch_lane(self._usage, now), self._dispatch_lane(self._events, now))
-            if w is not None
+            w for w in (self._dispatch_lane(lane, now) for lane in self._lanes) if w is not None
         ]
         return max(0.0, min(waits)) if waits else None
 
@@ -809,8 +886,18 @@ class UsagePipeline:
             for tally_lane, tally in self._tallies:
                 if tally_lane is lane:
                     tally.count(seq, seq + n, outcome.value)
-        if lane is self._usage and self._observer is not None:
-            self._settled(records, outcome, measurements)
+        if self._observer is not None:
+            if lane is self._usage:
+                self._settled(records, outcome, measurements)
+            elif lane is self._credits:
+                # consumeCreditsAsync only acknowledges: the server applies the items
+                # later, so a delivered one stays pending until a refresh that started
+                # after now shows the new balance (the UNKNOWN contract).
+                applied_later = (
+                    UsageOutcome.UNKNOWN if outcome is UsageOutcome.DELIVERED else outcome
+                )
+                credits = cast("Sequence[CreditRecord]", records)
+                self._settled([r.as_usage() for r in credits], applied_later, None)
         if error is not None:
             self._fail(lane, records, error)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stigg_async._usage._items import EventRecord, UsageRecord
+from stigg_async._usage._items import CreditRecord, EventRecord, UsageRecord
 
 __all__ = ["FlushReport", "UsageCloseReport", "UsageStats"]
 
@@ -102,6 +102,7 @@ class UsageCloseReport(FlushReport):
             also passed to ``on_error``). Their ``idempotency_key`` makes re-sending them
             later safe; one that was in flight may in fact have landed.
         undelivered_events: the same for events.
+        undelivered_credits: the same for credit consumptions (``track_credits``).
         stats: the counters after closing.
 
     Example:
@@ -111,6 +112,7 @@ class UsageCloseReport(FlushReport):
 
     undelivered_usage: tuple[UsageRecord, ...] = ()
     undelivered_events: tuple[EventRecord, ...] = ()
+    undelivered_credits: tuple[CreditRecord, ...] = ()
     stats: UsageStats = UsageStats()
 
     @property
@@ -120,5 +122,9 @@ class UsageCloseReport(FlushReport):
 
     @property
     def undelivered(self) -> int:
-        """How many items (usage and events) were not delivered."""
-        return len(self.undelivered_usage) + len(self.undelivered_events)
+        """How many items (usage, events and credit consumptions) were not delivered."""
+        return (
+            len(self.undelivered_usage)
+            + len(self.undelivered_events)
+            + len(self.undelivered_credits)
+        )

@@ -27,6 +27,7 @@ from tests.reliability._support import SECRET_KEY, make_client, seed
 
 C = "customer-000"
 F = "feature-02-campaigns"
+CUR = "currency-ai-credits"
 HUGE = "x" * 1_000_000
 NAIVE = datetime(2026, 1, 1)  # no timezone
 
@@ -84,6 +85,17 @@ CASES: list[tuple[str, Case]] = [
     ("track_event/naive timestamp", lambda s: s.track_event(C, "e", timestamp=NAIVE)),
     ("track_event/int key", lambda s: s.track_event(C, "e", idempotency_key=5)),
     ("track_event_async/None customer", lambda s: s.track_event_async(None, "e")),
+    ("track_credits/zero amount", lambda s: s.track_credits(C, CUR, 0)),
+    ("track_credits/negative amount", lambda s: s.track_credits(C, CUR, -2)),
+    ("track_credits/NaN amount", lambda s: s.track_credits(C, CUR, math.nan)),
+    ("track_credits/bool amount", lambda s: s.track_credits(C, CUR, True)),
+    ("track_credits/str amount", lambda s: s.track_credits(C, CUR, "3")),
+    ("track_credits/10**400 amount", lambda s: s.track_credits(C, CUR, 10**400)),
+    ("track_credits/None currency", lambda s: s.track_credits(C, None, 1)),
+    ("track_credits/list dimensions", lambda s: s.track_credits(C, CUR, 1, dimensions=[1])),
+    ("track_credits/naive created_at", lambda s: s.track_credits(C, CUR, 1, created_at=NAIVE)),
+    ("track_credits_async/inf amount", lambda s: s.track_credits_async(C, CUR, math.inf)),
+    ("track_credits_async/empty customer", lambda s: s.track_credits_async("", CUR, 1)),
     # usage over the network
     ("report_usage/no arguments", lambda s: s.report_usage()),
     (
@@ -214,6 +226,8 @@ ID_METHODS: list[tuple[str, Callable[[AsyncStigg, Any], Any]]] = [
     ("track_usage", lambda s, v: s.track_usage(v, F, 1)),
     ("track_usage(key)", lambda s, v: s.track_usage(C, F, 1, idempotency_key=v)),
     ("track_event", lambda s, v: s.track_event(C, v)),
+    ("track_credits(currency)", lambda s, v: s.track_credits(C, v, 1)),
+    ("track_credits(key)", lambda s, v: s.track_credits(C, CUR, 1, idempotency_key=v)),
     ("report_usage", lambda s, v: s.report_usage(customer_id=v, feature_id=F, value=1)),
     (
         "report_usage_bulk",
