@@ -327,7 +327,7 @@ class EntitlementCheckReporter:
         if self._buffer:
             self._failed += len(self._buffer)
             logger.warning(
-                "stigg_async: %d entitlement check report(s) were not sent before close",
+                "%d entitlement check report(s) were not sent before close",
                 len(self._buffer),
             )
             self._buffer.clear()
@@ -365,7 +365,7 @@ class EntitlementCheckReporter:
         except Exception as exc:  # best effort: analytics must never break anything
             self._failed += len(batch)
             logger.warning(
-                "stigg_async: %d entitlement check report(s) failed and were dropped: %s",
+                "%d entitlement check report(s) failed and were dropped: %s",
                 len(batch),
                 exc,
             )
