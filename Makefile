@@ -16,7 +16,7 @@ help:
 	@echo "make schema       regenerate operations/schema.graphql (SCHEMA_SOURCE=file, or API_URL= and API_KEY=)"
 	@echo "make codegen      regenerate the enums and input models from operations/schema.graphql"
 	@echo "make emulator     start the emulator on 127.0.0.1:8787"
-	@echo "make official-client  build .venv-official (the official client, for its compatibility test)"
+	@echo "make official-client  build .venv-official (the official client, to run its scripts by hand)"
 	@echo "make dist         build the sdist and the wheel into dist/"
 
 $(STAMP): pyproject.toml
@@ -71,8 +71,8 @@ dist: $(STAMP)
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache .bench .cache
 
-# The official Python client (for the compatibility test of the credit calls) pins
-# tenacity<9, which gql cannot share: it gets a virtualenv of its own.
+# The official Python client pins tenacity<9, which gql cannot share: it gets a
+# virtualenv of its own (the tests build theirs under .cache/ on demand).
 official-client:
 	$(PYTHON) -m venv .venv-official
 	.venv-official/bin/pip install "stigg-api-client-v2==6.25.0"

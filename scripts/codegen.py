@@ -71,6 +71,7 @@ ENUM_DOCS = {
         "How provisioning a customer decided which subscription to create."
     ),
     "SubscriptionStatus": ("Lifecycle state of a subscription."),
+    "UsageMarkerType": ("Why usage went back to zero at a marker."),
     "UsageUpdateBehavior": (
         "Whether a usage report adds to (``DELTA``) or replaces (``SET``) the usage."
     ),

@@ -1,9 +1,10 @@
 """Run the official Python client's credit calls against a Stigg endpoint (the emulator).
 
 The official client (``stigg-api-client-v2`` on PyPI) pins ``tenacity<9`` while gql
-needs ``tenacity>=9.1.2``, so it lives in its own virtualenv (``make official-client``
-builds ``.venv-official``). ``tests/emulator/test_official_client_credits.py`` starts
-an emulator and runs this script with that interpreter::
+needs ``tenacity>=9.1.2``, so it lives in its own virtualenv.
+``tests/emulator/test_official_client_credits.py`` builds one under ``.cache/`` on
+demand, starts an emulator and runs this script with it; by hand, ``make
+official-client`` builds ``.venv-official``::
 
     STIGG_API_URL=http://127.0.0.1:8787/graphql STIGG_SERVER_API_KEY=dev-key \\
         .venv-official/bin/python scripts/official_client_credits.py customer-1

@@ -210,13 +210,16 @@ class EntitlementCheckReporter:
     """Buffers sampled checks and sends them in the background, in batches.
 
     Example:
+        >>> from stigg_async import SystemClock
         >>> async def send(batch):  # doctest: +SKIP
         ...     print(len(batch), "checks")
         >>> reporter = EntitlementCheckReporter(  # doctest: +SKIP
         ...     EntitlementAnalyticsOptions(enabled=True), send=send, clock=SystemClock()
         ... )
         >>> reporter.start()  # doctest: +SKIP
-        >>> reporter.record("c-1", None, "feature-01-templates", None, decision)  # doctest: +SKIP
+        >>> feature = "feature-01-templates"
+        >>> check = await stigg.get_entitlement("customer-1", feature)  # doctest: +SKIP
+        >>> reporter.record("customer-1", None, feature, None, check)  # doctest: +SKIP
         True
         >>> await reporter.aclose()  # doctest: +SKIP
         1 checks
@@ -327,7 +330,7 @@ class EntitlementCheckReporter:
         if self._buffer:
             self._failed += len(self._buffer)
             logger.warning(
-                "stigg_async: %d entitlement check report(s) were not sent before close",
+                "%d entitlement check report(s) were not sent before close",
                 len(self._buffer),
             )
             self._buffer.clear()
@@ -365,7 +368,7 @@ class EntitlementCheckReporter:
         except Exception as exc:  # best effort: analytics must never break anything
             self._failed += len(batch)
             logger.warning(
-                "stigg_async: %d entitlement check report(s) failed and were dropped: %s",
+                "%d entitlement check report(s) failed and were dropped: %s",
                 len(batch),
                 exc,
             )

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from stigg_async._cache._credits import CREDIT_PREFIX
-from stigg_async._errors import StiggError, StiggValidationError
+from stigg_async._errors import StiggError
 from stigg_async._facade_core import _FacadeCore, keywords, new_idempotency_key
 from stigg_async._models import (
     AutoRechargeSettings,
@@ -54,6 +54,7 @@ from stigg_async._models import (
     parse_entitlement_v2,
 )
 from stigg_async._models._common import Connection
+from stigg_async._paging import check_page_size
 from stigg_async._usage._items import UsageRecord
 from stigg_async._usage._observer import UsageOutcome
 
@@ -166,7 +167,7 @@ class _CreditMethods(_FacadeCore):
         raw = await self._call(op, {"input": model.to_variables()})
         return self._result(CreditGrantPage, raw, op)
 
-    async def iter_credit_grants(
+    def iter_credit_grants(
         self,
         customer_id: str,
         *,
@@ -176,11 +177,19 @@ class _CreditMethods(_FacadeCore):
     ) -> AsyncIterator[CreditGrant]:
         """Every credit grant of a customer, following the page cursors.
 
+        The arguments are checked when it is called, before any page is requested.
+
         Example:
             >>> async for grant in stigg.iter_credit_grants("customer-1"):  # doctest: +SKIP
             ...     print(grant.display_name, grant.status)
         """
-        _check_page_size(page_size, "GetCreditGrants")
+        op = "GetCreditGrants"
+        check_page_size(page_size, op)
+        build_input(
+            GetCreditGrantsInput,
+            operation=op,
+            **_given(customer_id=customer_id, currency_id=currency_id, resource_id=resource_id),
+        )
 
         async def fetch(after: str | None) -> CreditGrantPage:
             return await self.get_credit_grants(
@@ -191,8 +200,7 @@ class _CreditMethods(_FacadeCore):
                 after=after,
             )
 
-        async for grant in _follow(fetch, lambda page: page.items):
-            yield grant
+        return _follow(fetch, lambda page: page.items)
 
     async def create_credit_grant(
         self,
@@ -277,7 +285,7 @@ class _CreditMethods(_FacadeCore):
         raw = await self._call(op, {"input": model.to_variables()})
         return self._result(CreditLedgerPage, raw, op)
 
-    async def iter_credits_ledger(
+    def iter_credits_ledger(
         self,
         customer_id: str,
         *,
@@ -288,11 +296,18 @@ class _CreditMethods(_FacadeCore):
     ) -> AsyncIterator[CreditLedgerEvent]:
         """Every ledger entry of a customer, newest first, following the page cursors.
 
+        The arguments are checked when it is called, before any page is requested.
+
         Example:
             >>> async for entry in stigg.iter_credits_ledger("customer-1"):  # doctest: +SKIP
             ...     print(entry.timestamp, entry.event_type, entry.amount)
         """
-        _check_page_size(page_size, "GetCreditsLedger")
+        op = "GetCreditsLedger"
+        check_page_size(page_size, op)
+        fields = _given(customer_id=customer_id, currency_id=currency_id, resource_id=resource_id)
+        if event_types is not None:
+            fields["event_type"] = tuple(self._sequence(event_types, "event_types", op))
+        build_input(CreditLedgerInput, operation=op, **fields)
 
         async def fetch(after: str | None) -> CreditLedgerPage:
             return await self.get_credits_ledger(
@@ -304,8 +319,7 @@ class _CreditMethods(_FacadeCore):
                 after=after,
             )
 
-        async for entry in _follow(fetch, lambda page: page.items):
-            yield entry
+        return _follow(fetch, lambda page: page.items)
 
     # ------------------------------------------------------------------ consumption
 
@@ -546,10 +560,3 @@ class _CreditMethods(_FacadeCore):
 def _given(**fields: Any) -> dict[str, Any]:
     """The keyword fields that were passed (``None`` means not given)."""
     return {k: v for k, v in fields.items() if v is not None}
-
-
-def _check_page_size(page_size: Any, operation: str) -> None:
-    if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-        raise StiggValidationError(
-            "page_size must be a positive integer", field="page_size", operation=operation
-        )

@@ -75,7 +75,7 @@ class _ReportingMethods(_FacadeCore):
             try:
                 observer.usage_accepted(record)
             except Exception:  # the observer must never break a report
-                logger.exception("stigg_async: the usage observer raised; ignored")
+                logger.exception("the usage observer raised; ignored")
         outcome, answers = UsageOutcome.UNKNOWN, None
         try:
             raw = await self._call(op, variables, keys=keys)
@@ -95,7 +95,7 @@ class _ReportingMethods(_FacadeCore):
                 try:
                     observer.usage_settled(record, outcome, answer)
                 except Exception:  # never hides the call's own result or error
-                    logger.exception("stigg_async: the usage observer raised; ignored")
+                    logger.exception("the usage observer raised; ignored")
 
     async def report_usage(
         self,

@@ -224,10 +224,10 @@ class _SubscriptionAdminMethods(_FacadeCore):
 
         Example:
             >>> sub = await stigg.delegate_subscription_to_customer(  # doctest: +SKIP
-            ...     "subscription-1", destination_customer_id="customer-2"
+            ...     "subscription-1", destination_customer_id="team-member"
             ... )
             >>> sub.paying_customer.customer_id  # doctest: +SKIP
-            'customer-1'
+            'customer-2'
         """
         op = "DelegateSubscriptionToCustomer"
         model = build_input(

@@ -246,7 +246,8 @@ class _UsageMethods(_FacadeCore):
             >>> stigg.track_usage("customer-1", "feature-02-campaigns", 1)  # doctest: +SKIP
             True
             >>> report = await stigg.flush(timeout=5)  # doctest: +SKIP
-            >>> report.delivered, report.failed, report.may_have_landed, report.pending
+            >>> (report.delivered, report.failed,  # doctest: +SKIP
+            ...  report.may_have_landed, report.pending)
             (1, 0, 0, 0)
         """
         timeout = check_timeout(timeout)  # before opening anything

@@ -41,6 +41,7 @@ class _UsageHistoryMethods(_FacadeCore):
         dimensions) the points come per group in ``groups``.
 
         Example:
+            >>> from datetime import datetime, timedelta, timezone
             >>> history = await stigg.get_usage_history(  # doctest: +SKIP
             ...     "customer-1", "feature-02-campaigns",
             ...     start_date=datetime.now(timezone.utc) - timedelta(days=7),
@@ -80,6 +81,7 @@ class _UsageHistoryMethods(_FacadeCore):
         (``history.end_cursor``).
 
         Example:
+            >>> from datetime import datetime, timezone
             >>> history = await stigg.get_usage_history_v2(  # doctest: +SKIP
             ...     "customer-1", "feature-07-active-users",
             ...     start_date=datetime(2026, 1, 1, tzinfo=timezone.utc), group_by=["region"],

@@ -206,7 +206,7 @@ async def run_with_retries(
         of = "" if policy.max_retries >= UNLIMITED_RETRIES else f" of {policy.max_retries}"
         logger.log(
             log_level,
-            "stigg_async: retry %d%s for %s in %.2fs after %s",
+            "retry %d%s for %s in %.2fs after %s",
             state.attempt_number,
             of,
             operation,

@@ -385,7 +385,7 @@ class StreamSource:
                 delay = self._backoff(failures)
             if state is SourceState.OFF and self._state is not SourceState.OFF:
                 # The status logs interruptions; a refusal it only records.
-                logger.info("stigg_async: entitlement stream off: %s", reason)
+                logger.info("entitlement stream off: %s", reason)
             self._report(state, error=error, reason=reason)
             await self._clock.sleep(delay)
 
@@ -440,7 +440,7 @@ class StreamSource:
             self._report(SourceState.VALID, reason="streaming")
             self.connected.set()
             if self.stats.connects > 1:
-                logger.info("stigg_async: entitlement stream reconnected")
+                logger.info("entitlement stream reconnected")
             # Subscribed first, then refreshed: a change is either in the answer or pushed.
             sink = self._sink
             if sink is not None:
@@ -517,7 +517,7 @@ class StreamSource:
         async for result in transport.subscribe(request):
             data = result.data
             if not isinstance(data, Mapping) or len(data) != 1:
-                logger.debug("stigg_async: ignoring a stream message without data")
+                logger.debug("ignoring a stream message without data")
                 continue
             payload = next(iter(data.values()))
             if not isinstance(payload, Mapping):
@@ -525,7 +525,7 @@ class StreamSource:
             try:
                 handler(payload)
             except Exception:  # a bad push must not stop the stream
-                logger.debug("stigg_async: could not apply a stream push", exc_info=True)
+                logger.debug("could not apply a stream push", exc_info=True)
 
     async def _close_transport(self, transport: AIOHTTPWebsocketsTransport | None) -> None:
         if transport is self._transport:
@@ -605,7 +605,7 @@ class StreamSource:
             except asyncio.CancelledError:
                 raise
             except Exception:  # the sink should not raise; the poller covers it if it does
-                logger.debug("stigg_async: stream refresh failed", exc_info=True)
+                logger.debug("stream refresh failed", exc_info=True)
 
     # -- status ---------------------------------------------------------------------
 
@@ -619,4 +619,4 @@ class StreamSource:
         try:
             status.report(self.name, state, error=error, reason=reason)
         except Exception:  # a status sink must never break the stream
-            logger.debug("stigg_async: status sink failed", exc_info=True)
+            logger.debug("status sink failed", exc_info=True)

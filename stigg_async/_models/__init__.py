@@ -128,6 +128,7 @@ from stigg_async._models._enums import (
     SubscriptionStatus,
     ThresholdType,
     TiersMode,
+    UsageMarkerType,
     UsageUpdateBehavior,
     WidgetType,
 )
@@ -287,7 +288,6 @@ from stigg_async._models._usage_history import (
     UsageHistorySeries,
     UsageHistoryV2,
     UsageMarker,
-    UsageMarkerType,
     UsageMeasurementPoint,
     UsageTag,
 )

@@ -1196,7 +1196,7 @@ class UnitTransformationRound(SchemaEnum):
 
 
 class UsageMarkerType(SchemaEnum):
-    """Values of the schema enum ``UsageMarkerType``."""
+    """Why usage went back to zero at a marker."""
 
     PERIODIC_RESET = "PERIODIC_RESET"
     SUBSCRIPTION_CHANGE_RESET = "SUBSCRIPTION_CHANGE_RESET"

@@ -305,6 +305,7 @@ class StringFieldComparison(StringFieldComparisonExtension):
     """A comparison on a text field (``eq``, ``in_``, ``like``...).
 
     Example:
+        >>> from stigg_async.models import StringFieldComparison
         >>> StringFieldComparison(eq="customer-id").to_variables()
         {'eq': 'customer-id'}
         >>> StringFieldComparison(in_=["a", "b"]).to_variables()
@@ -840,11 +841,12 @@ class CheckoutOptions(CheckoutOptionsExtension):
     """Where the billing provider's checkout page sends the payer back, and what it asks.
 
     Example:
+        >>> from stigg_async.models import CheckoutOptions
         >>> CheckoutOptions(
         ...     success_url="http://127.0.0.1/ok", cancel_url="http://127.0.0.1/cancel",
         ...     allow_promo_codes=True,
         ... ).to_variables()
-        {'successUrl': 'http://127.0.0.1/ok', 'cancelUrl': 'http://127.0.0.1/cancel', 'allowPromoCodes': True}
+        {'allowPromoCodes': True, 'cancelUrl': 'http://127.0.0.1/cancel', 'successUrl': 'http://127.0.0.1/ok'}
     """
 
     allow_promo_codes: StrictBool | None = None
@@ -964,6 +966,7 @@ class CouponFilter(CouponFilterExtension):
     """A filter on coupons.
 
     Example:
+        >>> from stigg_async.models import CouponFilter, CouponStatusFilterComparison
         >>> CouponFilter(status=CouponStatusFilterComparison(eq="ACTIVE")).to_variables()
         {'status': {'eq': 'ACTIVE'}}
     """
@@ -1049,8 +1052,9 @@ class CursorPaging(CursorPagingExtension):
     """Cursor paging: ``first`` items ``after`` a cursor (or ``last`` ``before`` one).
 
     Example:
+        >>> from stigg_async.models import CursorPaging
         >>> CursorPaging(first=50, after="c1").as_operation_variables()
-        {'paging': {'first': 50, 'after': 'c1'}}
+        {'paging': {'after': 'c1', 'first': 50}}
     """
 
     after: Id | None = None
@@ -1604,6 +1608,7 @@ class FetchEntitlementQuery(FetchEntitlementQueryExtension):
     """Query of ``entitlement``: one feature of one customer, evaluated by the API.
 
     Example:
+        >>> from stigg_async.models import EntitlementOptions, FetchEntitlementQuery
         >>> FetchEntitlementQuery(
         ...     customer_id="customer-demo-01", feature_id="feature-01-templates",
         ...     options=EntitlementOptions(requested_usage=10),
@@ -1622,6 +1627,7 @@ class FetchEntitlementsQuery(FetchEntitlementsQueryExtension):
     """Query of ``cachedEntitlements`` / ``entitlementsState``: all of a customer's features.
 
     Example:
+        >>> from stigg_async.models import FetchEntitlementsQuery
         >>> FetchEntitlementsQuery(customer_id="customer-demo-01", resource_id="site-1").to_variables()
         {'customerId': 'customer-demo-01', 'resourceId': 'site-1'}
     """
@@ -1701,11 +1707,12 @@ class GrantPromotionalEntitlementInput(GrantPromotionalEntitlementInputExtension
     """One promotional entitlement to grant; a CUSTOM period needs ``custom_end_date``.
 
     Example:
+        >>> from stigg_async.models import GrantPromotionalEntitlementInput
         >>> GrantPromotionalEntitlementInput(
         ...     feature_id="feature-02-campaigns", period="CUSTOM", usage_limit=100,
         ...     custom_end_date="2030-01-01T00:00:00Z",
         ... ).to_variables()
-        {'featureId': 'feature-02-campaigns', 'period': 'CUSTOM', 'customEndDate': '2030-01-01T00:00:00Z', 'usageLimit': 100.0}
+        {'customEndDate': '2030-01-01T00:00:00Z', 'featureId': 'feature-02-campaigns', 'period': 'CUSTOM', 'usageLimit': 100.0}
     """
 
     custom_end_date: InputDateTime | None = None
@@ -2018,12 +2025,13 @@ class ProvisionCustomerInput(ProvisionCustomerInputExtension):
     reported as ``DuplicatedEntityNotAllowed`` instead of creating a second customer.
 
     Example:
+        >>> from stigg_async.models import ProvisionCustomerInput, ProvisionCustomerSubscriptionInput
         >>> ProvisionCustomerInput(
         ...     customer_id="customer-81726628184", name="Acme", email="billing@acme.test",
         ...     additional_meta_data={"key": "value"},
         ...     subscription_params=ProvisionCustomerSubscriptionInput(plan_id="plan-revvenu-basic"),
         ... ).to_variables()
-        {'customerId': 'customer-81726628184', 'name': 'Acme', 'email': 'billing@acme.test', 'additionalMetaData': {'key': 'value'}, 'subscriptionParams': {'planId': 'plan-revvenu-basic'}}
+        {'additionalMetaData': {'key': 'value'}, 'customerId': 'customer-81726628184', 'email': 'billing@acme.test', 'name': 'Acme', 'subscriptionParams': {'planId': 'plan-revvenu-basic'}}
     """
 
     additional_meta_data: JsonObject | None = None
@@ -2089,12 +2097,13 @@ class ProvisionSubscriptionInput(ProvisionSubscriptionInputExtension):
     ``checkout_url`` instead of a subscription.
 
     Example:
+        >>> from stigg_async.models import ProvisionSubscriptionInput
         >>> ProvisionSubscriptionInput(
         ...     customer_id="customer-demo-01", plan_id="plan-revvenu-essentials",
         ...     billing_period="MONTHLY",
         ...     addons=[{"addon_id": "addon-10-campaigns", "quantity": 2}],
         ... ).to_variables()
-        {'customerId': 'customer-demo-01', 'planId': 'plan-revvenu-essentials', 'billingPeriod': 'MONTHLY', 'addons': [{'addonId': 'addon-10-campaigns', 'quantity': 2}]}
+        {'addons': [{'addonId': 'addon-10-campaigns', 'quantity': 2}], 'billingPeriod': 'MONTHLY', 'customerId': 'customer-demo-01', 'planId': 'plan-revvenu-essentials'}
     """
 
     additional_meta_data: JsonObject | None = None
@@ -2136,6 +2145,7 @@ class ReportUsageBaseInput(ReportUsageBaseInputExtension):
     """One calculated-usage report inside ``reportUsageBulk``.
 
     Example:
+        >>> from stigg_async.models import ReportUsageBaseInput
         >>> ReportUsageBaseInput(
         ...     customer_id="customer-demo-01", feature_id="feature-02-campaigns", value=-1
         ... ).to_variables()
@@ -2163,11 +2173,12 @@ class ReportUsageInput(ReportUsageInputExtension):
     """Input of ``reportUsage``: change (DELTA, default) or set (SET) a feature's usage.
 
     Example:
+        >>> from stigg_async.models import ReportUsageInput
         >>> ReportUsageInput(
         ...     customer_id="customer-demo-01", feature_id="feature-02-campaigns",
         ...     value=3, update_behavior="SET", idempotency_key="k-1",
         ... ).to_variables()
-        {'customerId': 'customer-demo-01', 'featureId': 'feature-02-campaigns', 'updateBehavior': 'SET', 'value': 3.0, 'idempotencyKey': 'k-1'}
+        {'customerId': 'customer-demo-01', 'featureId': 'feature-02-campaigns', 'idempotencyKey': 'k-1', 'updateBehavior': 'SET', 'value': 3.0}
     """
 
     created_at: InputDateTime | None = None
@@ -2185,6 +2196,7 @@ class RevokePromotionalEntitlementInput(RevokePromotionalEntitlementInputExtensi
     """Input of ``revokePromotionalEntitlement``.
 
     Example:
+        >>> from stigg_async.models import RevokePromotionalEntitlementInput
         >>> RevokePromotionalEntitlementInput(
         ...     customer_id="customer-demo-01", feature_id="feature-04-analytics"
         ... ).to_variables()
@@ -2293,11 +2305,12 @@ class SubscriptionCancellationInput(SubscriptionCancellationInputExtension):
     """Input of ``cancelSubscription``; a SPECIFIC_DATE cancellation needs ``end_date``.
 
     Example:
+        >>> from stigg_async.models import SubscriptionCancellationInput
         >>> SubscriptionCancellationInput(
         ...     subscription_ref_id="subscription-1",
         ...     subscription_cancellation_time="END_OF_BILLING_PERIOD",
         ... ).to_variables()
-        {'subscriptionRefId': 'subscription-1', 'subscriptionCancellationTime': 'END_OF_BILLING_PERIOD'}
+        {'subscriptionCancellationTime': 'END_OF_BILLING_PERIOD', 'subscriptionRefId': 'subscription-1'}
     """
 
     await_subscription_cancellation: StrictBool | None = None
@@ -2683,11 +2696,12 @@ class UpdateSubscriptionInput(UpdateSubscriptionInputExtension):
     """Input of ``updateOneSubscription``: change quantities, add-ons, period or metadata.
 
     Example:
+        >>> from stigg_async.models import BillableFeatureInput, UpdateSubscriptionInput
         >>> UpdateSubscriptionInput(
         ...     subscription_id="subscription-1",
         ...     billable_features=[BillableFeatureInput(feature_id="feature-01-templates", quantity=5)],
         ... ).to_variables()
-        {'subscriptionId': 'subscription-1', 'billableFeatures': [{'featureId': 'feature-01-templates', 'quantity': 5.0}]}
+        {'billableFeatures': [{'featureId': 'feature-01-templates', 'quantity': 5.0}], 'subscriptionId': 'subscription-1'}
     """
 
     additional_meta_data: JsonObject | None = None
@@ -2719,6 +2733,7 @@ class UsageEventReportInput(UsageEventReportInputExtension):
     """One raw usage event; ``idempotency_key`` is required and deduplicates retries.
 
     Example:
+        >>> from stigg_async.models import UsageEventReportInput
         >>> UsageEventReportInput(
         ...     customer_id="customer-demo-01", event_name="user_login",
         ...     idempotency_key="227c1b73", dimensions={"user_id": "user-01"},

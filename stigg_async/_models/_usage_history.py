@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Annotated
 
 from stigg_async._models._base import Items, StiggModel, UtcDateTime, lenient
 from stigg_async._models._common import PageInfo
+from stigg_async._models._enums import UsageMarkerType
 
 __all__ = [
     "UsageHistory",
@@ -15,20 +15,9 @@ __all__ = [
     "UsageHistorySeries",
     "UsageHistoryV2",
     "UsageMarker",
-    "UsageMarkerType",
     "UsageMeasurementPoint",
     "UsageTag",
 ]
-
-
-class UsageMarkerType(str, Enum):
-    """Why usage went back to zero at a marker."""
-
-    def __str__(self) -> str:
-        return str(self.value)
-
-    PERIODIC_RESET = "PERIODIC_RESET"
-    SUBSCRIPTION_CHANGE_RESET = "SUBSCRIPTION_CHANGE_RESET"
 
 
 class UsageMarker(StiggModel):

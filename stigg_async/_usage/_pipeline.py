@@ -413,7 +413,7 @@ class UsagePipeline:
         if last is None or now - last >= self._opts.drop_log_interval:
             self._last_drop_log = now
             logger.warning(
-                "stigg_async: usage queue full (%d items); dropped %d item(s) since the "
+                "usage queue full (%d items); dropped %d item(s) since the "
                 "last report (%d in total). Raise max_queue_size or use the awaitable "
                 "track_*_async calls with full_queue_policy='wait'.",
                 self._max_queue,
@@ -577,7 +577,7 @@ class UsagePipeline:
         undelivered_credits = [*credits[0], *credits[1]]
         if undelivered_usage or undelivered_events or undelivered_credits:
             logger.error(
-                "stigg_async: closed with %d usage item(s), %d event(s) and %d credit "
+                "closed with %d usage item(s), %d event(s) and %d credit "
                 "consumption(s) undelivered (%d of them may have landed); they were passed "
                 "to on_error with their idempotency keys",
                 len(undelivered_usage),
@@ -666,7 +666,7 @@ class UsagePipeline:
             except asyncio.CancelledError:
                 raise
             except Exception:  # never let the flusher die: usage would pile up unseen
-                logger.exception("stigg_async: usage flusher error; continuing")
+                logger.exception("usage flusher error; continuing")
                 await self._clock.sleep(self._opts.flush_interval)
 
     def _dispatch(self) -> float | None:
@@ -725,7 +725,7 @@ class UsagePipeline:
         except asyncio.CancelledError:
             raise  # aclose() accounts for what this batch left unresolved
         except Exception as exc:  # a bug or a foreign transport: never lose the items
-            logger.exception("stigg_async: unexpected error sending a %s batch", lane.name)
+            logger.exception("unexpected error sending a %s batch", lane.name)
             # Whatever broke may have broken after the request left: say so.
             error = StiggResponseError(
                 f"unexpected {type(exc).__name__} while sending", may_have_landed=True
@@ -776,13 +776,13 @@ class UsagePipeline:
                 self._auth_status = exc.status
                 if self._auth_since is None:
                     self._auth_since = self._mono()
-                    logger.error("stigg_async: %s", self._delivery_problem())
+                    logger.error("%s", self._delivery_problem())
 
         def give_up(exc: StiggError, attempt_number: int) -> bool:
             reason = self._give_up_reason(records, exc)
             if reason is not None:
                 logger.warning(
-                    "stigg_async: giving up on %d %s item(s) after %d attempt(s), %s: %s",
+                    "giving up on %d %s item(s) after %d attempt(s), %s: %s",
                     len(records),
                     lane.name,
                     attempt_number,
@@ -823,7 +823,7 @@ class UsagePipeline:
             self._settle(lane, batch, hi, outcome, exc)
             return
         if self._auth_since is not None:
-            logger.warning("stigg_async: the API key is accepted again; delivering usage")
+            logger.warning("the API key is accepted again; delivering usage")
             self._auth_since = None
         measurements = data.get(lane.op.root_field) if isinstance(data, dict) else None
         self._settle(lane, batch, hi, UsageOutcome.DELIVERED, measurements=measurements)
@@ -908,7 +908,7 @@ class UsagePipeline:
         try:
             observer.usage_accepted(record)
         except Exception:  # the observer must never break tracking
-            logger.exception("stigg_async: the usage observer raised; ignored")
+            logger.exception("the usage observer raised; ignored")
 
     def _settled(self, records: Sequence[Any], outcome: UsageOutcome, measurements: Any) -> None:
         observer = self._observer
@@ -919,7 +919,7 @@ class UsagePipeline:
             try:
                 observer.usage_settled(record, outcome, answers[index] if answers else None)
             except Exception:  # the observer must never break delivery
-                logger.exception("stigg_async: the usage observer raised; ignored")
+                logger.exception("the usage observer raised; ignored")
 
     def _fail(
         self, lane: Lane[R], records: Sequence[R], error: StiggError, *, log: bool = True
@@ -927,14 +927,14 @@ class UsagePipeline:
         if log:
             # Undelivered usage is lost billing: an error, not a warning.
             kind = "may have landed" if error.may_have_landed else "not delivered"
-            logger.error("stigg_async: %d %s item(s) %s: %s", len(records), lane.name, kind, error)
+            logger.error("%d %s item(s) %s: %s", len(records), lane.name, kind, error)
         callback = self._opts.on_error
         if callback is None:
             return
         try:
             callback(list(records), error)
         except Exception:
-            logger.exception("stigg_async: the usage on_error callback raised; ignored")
+            logger.exception("the usage on_error callback raised; ignored")
 
     async def _deliver_measurements(self, measurements: Any) -> None:
         callback = self._on_measurements
@@ -947,7 +947,7 @@ class UsagePipeline:
         except asyncio.CancelledError:
             raise
         except Exception:  # the cache must never break delivery
-            logger.exception("stigg_async: the usage measurements callback raised; ignored")
+            logger.exception("the usage measurements callback raised; ignored")
 
     # -- helpers ------------------------------------------------------------------------
 

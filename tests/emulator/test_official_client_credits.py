@@ -1,9 +1,10 @@
 """The official Python client's credit calls succeed against the emulator.
 
 The official client (``stigg-api-client-v2``) cannot share a virtualenv with gql
-(``tenacity<9`` against ``>=9.1.2``); ``make official-client`` builds ``.venv-official``
-and this test runs ``scripts/official_client_credits.py`` with it. Without that
-virtualenv the test is skipped, saying how to build it.
+(``tenacity<9`` against ``>=9.1.2``): this test installs it on demand into a cached
+virtualenv under ``.cache/`` (``tests/support/official_python.py``, shared with
+``tests/fidelity/``) and runs ``scripts/official_client_credits.py`` with it. When pip
+cannot install it, the test is skipped, saying why.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from stigg_async.emulator import Emulator, SystemClock
+from tests.support.official_python import official_python
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-PYTHON = ROOT / ".venv-official" / "bin" / "python"
 SCRIPT = ROOT / "scripts" / "official_client_credits.py"
 KEY = "sk-official-client-5e2d"
 CALLS = [
@@ -38,15 +41,20 @@ CALLS = [
 ]
 
 
-@pytest.mark.skipif(not PYTHON.exists(), reason="no .venv-official: run `make official-client`")
-async def test_official_client_credit_calls_succeed_against_the_emulator() -> None:
+@pytest.fixture(scope="session")
+def python() -> Path:
+    """The interpreter that runs the official client."""
+    return official_python()
+
+
+async def test_official_client_credit_calls_succeed_against_the_emulator(python: Path) -> None:
     """Every credit call of stigg-api-client-v2 parses the emulator's answers."""
     async with Emulator(api_key=KEY, clock=SystemClock()) as emu:
         emu.state.provision_customer("customer-official")
         emu.state.provision_subscription("customer-official", "plan-revvenu-basic")
         env = {**os.environ, "STIGG_API_URL": emu.url, "STIGG_SERVER_API_KEY": KEY}
         proc = await asyncio.create_subprocess_exec(
-            str(PYTHON),
+            str(python),
             str(SCRIPT),
             "customer-official",
             env=env,

@@ -2,8 +2,8 @@
 
 The client (``stigg-api-client-v2``) pins dependency versions this project does not
 use, so it lives in its own virtual environment under ``.cache/`` (built once, then
-reused; ``make clean`` removes it) and runs as a subprocess against an emulator on
-127.0.0.1. ``STIGG_OFFICIAL_PYTHON`` may name an interpreter that already has it.
+reused, by ``tests/support/official_python.py``) and runs as a subprocess against an
+emulator on 127.0.0.1. ``STIGG_OFFICIAL_PYTHON`` may name an interpreter that already has it.
 Calls whose root fields the emulator does not serve yet are skipped, detected from
 the running emulator's own schema.
 """
@@ -11,12 +11,8 @@ the running emulator's own schema.
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import json
 import os
-import subprocess
-import sys
-import venv
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,12 +22,12 @@ import pytest
 import pytest_asyncio
 
 from stigg_async.emulator import Emulator, SystemClock
+from tests.support.official_python import official_python as official_python_interpreter
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 JOURNEY = Path(__file__).with_name("official_python_journey.py")
-OFFICIAL = "stigg-api-client-v2==6.25.0"
 API_KEY = "sk-official-client-test"
 RUN_TIMEOUT = 120.0
 
@@ -49,54 +45,10 @@ CALLS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _has_official_client(python: Path) -> bool:
-    probe = subprocess.run(
-        [str(python), "-c", "import stigg.generated"], check=False, capture_output=True, timeout=60
-    )
-    return probe.returncode == 0
-
-
-def _official_python() -> Path:
-    """An interpreter with the official client: the override, the cache, or a new venv."""
-    override = os.environ.get("STIGG_OFFICIAL_PYTHON")
-    if override:
-        return Path(override)
-    version = f"py{sys.version_info.major}{sys.version_info.minor}"
-    env_dir = ROOT / ".cache" / f"official-python-client-6.25.0-{version}"
-    python = env_dir / "bin" / "python"
-    env_dir.parent.mkdir(parents=True, exist_ok=True)
-    with (env_dir.parent / "official-python-client.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one builder at a time (parallel test runs)
-        if python.exists() and _has_official_client(python):
-            return python
-        venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
-        install = subprocess.run(
-            [
-                str(python),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                OFFICIAL,
-            ],
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if install.returncode != 0:
-            pytest.skip(
-                f"cannot install {OFFICIAL} (no package registry?): "
-                f"{install.stderr.strip().splitlines()[-1:]}"
-            )
-    return python
-
-
 @pytest.fixture(scope="session")
 def official_python() -> Path:
     """The interpreter that runs the official client."""
-    return _official_python()
+    return official_python_interpreter()
 
 
 @pytest_asyncio.fixture

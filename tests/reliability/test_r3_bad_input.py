@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import math
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -30,6 +30,7 @@ F = "feature-02-campaigns"
 CUR = "currency-ai-credits"
 HUGE = "x" * 1_000_000
 NAIVE = datetime(2026, 1, 1)  # no timezone
+UTC = timezone.utc
 
 Case = Callable[[AsyncStigg], Any]
 
@@ -315,6 +316,321 @@ CASES += [
     ("get_coupons/bool first", lambda s: s.get_coupons(first=True)),
 ]
 
+# -- methods added with the catalog, subscription admin, paging, admin, usage history
+#    and credits: wrong types, blank ids, bad amounts, bad page sizes ----------------
+CUR = "currency-ai-credits"
+PLAN = "plan-revvenu-basic"
+SUB = "subscription-1"
+CASES += [
+    # catalog
+    ("get_paywall/int product", lambda s: s.get_paywall(product_id=5)),
+    ("get_paywall/bad country", lambda s: s.get_paywall(billing_country_code="Denmark")),
+    ("get_paywall/str flag", lambda s: s.get_paywall(include_hidden_plans="yes")),
+    ("get_mock_paywall/blank product", lambda s: s.get_mock_paywall(product_id="  ")),
+    ("get_mock_paywall/list input", lambda s: s.get_mock_paywall([PLAN])),
+    ("get_products/zero first", lambda s: s.get_products(first=0)),
+    ("get_products/filter not mapping", lambda s: s.get_products(filter="product-1")),
+    ("iter_products/zero page size", lambda s: s.iter_products(page_size=0)),
+    ("iter_products/huge page size", lambda s: s.iter_products(page_size=10**6)),
+    ("iter_products/str page size", lambda s: s.iter_products(page_size="50")),
+    # subscription administration
+    ("get_subscriptions/negative first", lambda s: s.get_subscriptions(first=-1)),
+    ("get_subscriptions/filter not mapping", lambda s: s.get_subscriptions(filter=[SUB])),
+    ("iter_subscriptions/zero page size", lambda s: s.iter_subscriptions(page_size=0)),
+    ("iter_subscriptions/bool page size", lambda s: s.iter_subscriptions(page_size=True)),
+    ("preview_next_invoice/empty id", lambda s: s.preview_next_invoice("")),
+    ("preview_next_invoice/int id", lambda s: s.preview_next_invoice(7)),
+    ("preview_subscription/no plan", lambda s: s.preview_subscription(customer_id=C)),
+    (
+        "preview_subscription/NaN quantity",
+        lambda s: s.preview_subscription(customer_id=C, plan_id=PLAN, unit_quantity=math.nan),
+    ),
+    (
+        "preview_subscription/word start",
+        lambda s: s.preview_subscription(customer_id=C, plan_id=PLAN, start_date="tomorrow"),
+    ),
+    ("apply_subscription/no plan", lambda s: s.apply_subscription(customer_id=C)),
+    (
+        "apply_subscription/unknown period",
+        lambda s: s.apply_subscription(customer_id=C, plan_id=PLAN, billing_period="DAILY"),
+    ),
+    (
+        "apply_subscription/str skip_trial",
+        lambda s: s.apply_subscription(customer_id=C, plan_id=PLAN, skip_trial="no"),
+    ),
+    ("cancel_schedule/blank id", lambda s: s.cancel_schedule(" ")),
+    ("cancel_schedule/unknown status", lambda s: s.cancel_schedule(SUB, status="SOMEDAY")),
+    (
+        "transfer_subscription/empty source",
+        lambda s: s.transfer_subscription(C, source_resource_id="", destination_resource_id="r"),
+    ),
+    (
+        "transfer_subscription/None customer",
+        lambda s: s.transfer_subscription(
+            None, source_resource_id="r-1", destination_resource_id="r-2"
+        ),
+    ),
+    (
+        "transfer_subscription_to_resource/int resource",
+        lambda s: s.transfer_subscription_to_resource(SUB, destination_resource_id=2),
+    ),
+    (
+        "transfer_subscription_to_resource/empty id",
+        lambda s: s.transfer_subscription_to_resource("", destination_resource_id="r-2"),
+    ),
+    (
+        "delegate_subscription_to_customer/blank destination",
+        lambda s: s.delegate_subscription_to_customer(SUB, destination_customer_id="\t"),
+    ),
+    (
+        "delegate_subscription_to_customer/list id",
+        lambda s: s.delegate_subscription_to_customer([SUB], destination_customer_id=C),
+    ),
+    # paging iterators
+    ("iter_customers/zero page size", lambda s: s.iter_customers(page_size=0)),
+    ("iter_customers/float page size", lambda s: s.iter_customers(page_size=2.5)),
+    ("iter_customers/huge page size", lambda s: s.iter_customers(page_size=BIG)),
+    ("iter_coupons/negative page size", lambda s: s.iter_coupons(page_size=-1)),
+    ("iter_coupons/None page size", lambda s: s.iter_coupons(page_size=None)),
+    # customer and coupon administration
+    ("archive_customer/empty id", lambda s: s.archive_customer("")),
+    ("archive_customer/int id", lambda s: s.archive_customer(1)),
+    ("unarchive_customer/None id", lambda s: s.unarchive_customer(None)),
+    ("detach_customer_payment_method/blank id", lambda s: s.detach_customer_payment_method(" ")),
+    ("get_customer_portal/empty id", lambda s: s.get_customer_portal("")),
+    ("get_customer_portal/int product", lambda s: s.get_customer_portal(C, product_id=3)),
+    ("import_one_customer/no id", lambda s: s.import_one_customer(name="Acme")),
+    (
+        "import_one_customer/word updated_at",
+        lambda s: s.import_one_customer(customer_id="c-x", updated_at="recently"),
+    ),
+    ("import_customers_bulk/empty", lambda s: s.import_customers_bulk([])),
+    ("import_customers_bulk/a string", lambda s: s.import_customers_bulk("c-1")),
+    (
+        "import_customers_bulk/bad item",
+        lambda s: s.import_customers_bulk([{"customer_id": "", "email": "a@b"}]),
+    ),
+    ("import_subscriptions_bulk/empty", lambda s: s.import_subscriptions_bulk([])),
+    (
+        "import_subscriptions_bulk/no plan",
+        lambda s: s.import_subscriptions_bulk([{"customer_id": C}]),
+    ),
+    (
+        "import_subscriptions_bulk/int integration",
+        lambda s: s.import_subscriptions_bulk(
+            [{"customer_id": C, "plan_id": PLAN}], integration_id=5
+        ),
+    ),
+    (
+        "grant_promotional_entitlements_group/empty list",
+        lambda s: s.grant_promotional_entitlements_group(C, "group-analytics", []),
+    ),
+    (
+        "grant_promotional_entitlements_group/blank group",
+        lambda s: s.grant_promotional_entitlements_group(
+            C, " ", [{"feature_id": F, "period": "ONE_MONTH"}]
+        ),
+    ),
+    (
+        "grant_promotional_entitlements_group/bad period",
+        lambda s: s.grant_promotional_entitlements_group(
+            C, "group-analytics", [{"feature_id": F, "period": "SOMETIME"}]
+        ),
+    ),
+    (
+        "revoke_promotional_entitlements_group/empty group",
+        lambda s: s.revoke_promotional_entitlements_group(C, ""),
+    ),
+    (
+        "revoke_promotional_entitlements_group/None customer",
+        lambda s: s.revoke_promotional_entitlements_group(None, "group-analytics"),
+    ),
+    (
+        "unlink_promotional_entitlements_group/int group",
+        lambda s: s.unlink_promotional_entitlements_group(C, 9),
+    ),
+    ("create_coupon/no id", lambda s: s.create_coupon(name="Ten off", percent_off=10)),
+    (
+        "create_coupon/NaN percent",
+        lambda s: s.create_coupon(ref_id="coupon-x", name="x", percent_off=math.nan),
+    ),
+    (
+        "create_coupon/unknown type",
+        lambda s: s.create_coupon(ref_id="coupon-x", name="x", percent_off=5, type="HALF"),
+    ),
+    ("create_payment_session/empty plan", lambda s: s.create_payment_session(C, "")),
+    (
+        "create_payment_session/bad country",
+        lambda s: s.create_payment_session(C, PLAN, billing_country_code="Neverland"),
+    ),
+    ("get_checkout_state/None plan", lambda s: s.get_checkout_state(C, None)),
+    ("get_checkout_state/blank customer", lambda s: s.get_checkout_state(" ", PLAN)),
+    # usage history and reported checks
+    ("get_usage_history/None start", lambda s: s.get_usage_history(C, F, start_date=None)),
+    ("get_usage_history/str start", lambda s: s.get_usage_history(C, F, start_date="last week")),
+    (
+        "get_usage_history/empty feature",
+        lambda s: s.get_usage_history(C, "", start_date=datetime(2026, 1, 1, tzinfo=UTC)),
+    ),
+    (
+        "get_usage_history_v2/zero first",
+        lambda s: s.get_usage_history_v2(
+            C, F, start_date=datetime(2026, 1, 1, tzinfo=UTC), first=0
+        ),
+    ),
+    (
+        "get_usage_history_v2/group_by string",
+        lambda s: s.get_usage_history_v2(
+            C, F, start_date=datetime(2026, 1, 1, tzinfo=UTC), group_by="region"
+        ),
+    ),
+    (
+        "report_entitlement_check/empty customer",
+        lambda s: s.report_entitlement_check("", F, {"has_access": True}),
+    ),
+    (
+        "report_entitlement_check/NaN usage",
+        lambda s: s.report_entitlement_check(C, F, {"has_access": True}, requested_usage=math.nan),
+    ),
+    (
+        "report_entitlement_check/str result",
+        lambda s: s.report_entitlement_check(C, F, "granted"),
+    ),
+    # credits
+    ("get_credit_balance_summary/empty customer", lambda s: s.get_credit_balance_summary("")),
+    (
+        "get_credit_balance_summary/int currency",
+        lambda s: s.get_credit_balance_summary(C, currency_id=1),
+    ),
+    ("get_credit_usage/unknown range", lambda s: s.get_credit_usage(C, time_range="LAST_EON")),
+    ("get_credit_usage/word start", lambda s: s.get_credit_usage(C, start_date="yesterday")),
+    ("get_credit_grants/zero first", lambda s: s.get_credit_grants(C, first=0)),
+    ("get_credit_grants/None customer", lambda s: s.get_credit_grants(None)),
+    ("iter_credit_grants/zero page size", lambda s: s.iter_credit_grants(C, page_size=0)),
+    ("iter_credit_grants/huge page size", lambda s: s.iter_credit_grants(C, page_size=10**6)),
+    ("iter_credit_grants/blank customer", lambda s: s.iter_credit_grants(" ")),
+    (
+        "create_credit_grant/negative amount",
+        lambda s: s.create_credit_grant(
+            customer_id=C, currency_id=CUR, amount=-5, display_name="x", grant_type="PAID"
+        ),
+    ),
+    (
+        "create_credit_grant/NaN amount",
+        lambda s: s.create_credit_grant(
+            customer_id=C, currency_id=CUR, amount=math.nan, display_name="x", grant_type="PAID"
+        ),
+    ),
+    (
+        "create_credit_grant/10**400 amount",
+        lambda s: s.create_credit_grant(
+            customer_id=C, currency_id=CUR, amount=BIG, display_name="x", grant_type="PAID"
+        ),
+    ),
+    (
+        "create_credit_grant/unknown type",
+        lambda s: s.create_credit_grant(
+            customer_id=C, currency_id=CUR, amount=5, display_name="x", grant_type="FREE"
+        ),
+    ),
+    (
+        "create_credit_grant/word expiry",
+        lambda s: s.create_credit_grant(
+            customer_id=C,
+            currency_id=CUR,
+            amount=5,
+            display_name="x",
+            grant_type="PAID",
+            expire_at="never",
+        ),
+    ),
+    ("void_credit_grant/empty id", lambda s: s.void_credit_grant("")),
+    ("void_credit_grant/int id", lambda s: s.void_credit_grant(12)),
+    ("get_credits_ledger/negative first", lambda s: s.get_credits_ledger(C, first=-3)),
+    (
+        "get_credits_ledger/unknown event type",
+        lambda s: s.get_credits_ledger(C, event_types=["CREDITS_STOLEN"]),
+    ),
+    ("iter_credits_ledger/zero page size", lambda s: s.iter_credits_ledger(C, page_size=0)),
+    ("iter_credits_ledger/empty customer", lambda s: s.iter_credits_ledger("")),
+    (
+        "iter_credits_ledger/event types string",
+        lambda s: s.iter_credits_ledger(C, event_types="CREDITS_GRANTED"),
+    ),
+    (
+        "consume_credits/zero amount",
+        lambda s: s.consume_credits(customer_id=C, currency_id=CUR, amount=0),
+    ),
+    (
+        "consume_credits/negative amount",
+        lambda s: s.consume_credits(customer_id=C, currency_id=CUR, amount=-1),
+    ),
+    (
+        "consume_credits/inf amount",
+        lambda s: s.consume_credits(customer_id=C, currency_id=CUR, amount=math.inf),
+    ),
+    (
+        "consume_credits/str amount",
+        lambda s: s.consume_credits(customer_id=C, currency_id=CUR, amount="3"),
+    ),
+    (
+        "consume_credits/blank key",
+        lambda s: s.consume_credits(customer_id=C, currency_id=CUR, amount=1, idempotency_key=" "),
+    ),
+    ("consume_credits/no currency", lambda s: s.consume_credits(customer_id=C, amount=1)),
+    ("consume_credits_async/empty", lambda s: s.consume_credits_async([])),
+    ("consume_credits_async/a dict", lambda s: s.consume_credits_async({"customer_id": C})),
+    (
+        "consume_credits_async/bad amount",
+        lambda s: s.consume_credits_async(
+            [{"customer_id": C, "currency_id": CUR, "amount": math.nan}]
+        ),
+    ),
+    (
+        "save_auto_recharge_settings/negative threshold",
+        lambda s: s.save_auto_recharge_settings(
+            customer_id=C,
+            currency_id=CUR,
+            is_enabled=True,
+            threshold_value=-1,
+            target_balance=100,
+        ),
+    ),
+    (
+        "save_auto_recharge_settings/str enabled",
+        lambda s: s.save_auto_recharge_settings(customer_id=C, currency_id=CUR, is_enabled="on"),
+    ),
+    (
+        "save_auto_recharge_settings/unknown threshold type",
+        lambda s: s.save_auto_recharge_settings(
+            customer_id=C, currency_id=CUR, is_enabled=True, threshold_type="Percent"
+        ),
+    ),
+    ("get_auto_recharge_settings/empty currency", lambda s: s.get_auto_recharge_settings(C, "")),
+    ("get_auto_recharge_settings/None customer", lambda s: s.get_auto_recharge_settings(None, CUR)),
+    ("estimate_usage_cost/NaN value", lambda s: s.estimate_usage_cost(C, F, math.nan)),
+    ("estimate_usage_cost/str value", lambda s: s.estimate_usage_cost(C, F, "10")),
+    (
+        "estimate_usage_cost/unknown behavior",
+        lambda s: s.estimate_usage_cost(C, F, 1, update_behavior="ADD"),
+    ),
+    ("estimate_event_cost/empty event", lambda s: s.estimate_event_cost(C, "")),
+    (
+        "estimate_event_cost/nested dimensions",
+        lambda s: s.estimate_event_cost(C, "image_rendered", dimensions={"a": {"b": 1}}),
+    ),
+    ("fetch_entitlement_v2/nothing asked", lambda s: s.fetch_entitlement_v2(C)),
+    (
+        "fetch_entitlement_v2/both asked",
+        lambda s: s.fetch_entitlement_v2(C, feature_id=F, currency_id=CUR),
+    ),
+    (
+        "fetch_entitlement_v2/negative usage",
+        lambda s: s.fetch_entitlement_v2(C, currency_id=CUR, requested_usage=-2),
+    ),
+    ("fetch_entitlement_v2/blank customer", lambda s: s.fetch_entitlement_v2(" ", feature_id=F)),
+]
+
 #: Option classes and the constructor: a typed configuration error, nothing created.
 CONFIG_CASES: list[tuple[str, Callable[[], Any]]] = [
     ("RetryPolicy/bool max_retries", lambda: RetryPolicy(max_retries=True)),
@@ -382,7 +698,7 @@ def test_r3_corpus_is_large() -> None:
         n for n in dir(AsyncStigg) if not n.startswith("_") and callable(getattr(AsyncStigg, n))
     }
     # Methods without arguments to get wrong: nothing to put in the corpus.
-    untested = public - methods - {"open", "restart_after_fork"}
+    untested = public - methods - {"open", "restart_after_fork", "get_sdk_configuration"}
     assert untested == set()
     for option_class in (
         "RetryPolicy",
