@@ -26,6 +26,13 @@ from tests.docs.snippets import run_snippet
 FRAGMENTS = {
     "stigg_async._cache._core.EntitlementCache.restart_after_fork": "needs a forked child",
     "stigg_async._client.AsyncStigg.restart_after_fork": "needs a forked child",
+    "stigg_async._cache._stream.StreamSource.forget_after_fork": "needs a forked child",
+    "stigg_async.emulator._pubsub.PubSub": (
+        "the emulator's internal hub, shown as a function taking the emulator"
+    ),
+    "stigg_async.emulator._pubsub.PubSub.publish_credit_balance": (
+        "the emulator's internal hub; a one-line call on it"
+    ),
     "stigg_async._cache._evaluator.evaluate": "internal; needs a snapshot built by the cache",
     "stigg_async._facade_entitlements._EntitlementMethods.get_entitlement": (
         "calls the reader's own send_campaign()"

@@ -52,7 +52,7 @@ async def stigg(
         api_url=stigg_emulator.url,
         clock=stigg_emulator_clock,
         max_retries=0,
-        entitlements=EntitlementCacheOptions(poll=False),
+        entitlements=EntitlementCacheOptions(poll=False, streaming=False),
     ) as client:
         yield client
 
@@ -115,7 +115,9 @@ async def test_configured_fallback_resolves_with_reason_default(
     stigg_emulator: Emulator, stigg_emulator_clock: FakeClock
 ) -> None:
     """With nothing cached, a feature's configured fallback is the value, reason DEFAULT."""
-    options = EntitlementCacheOptions(poll=False, fallbacks={DOMAIN: Fallback(is_granted=True)})
+    options = EntitlementCacheOptions(
+        poll=False, streaming=False, fallbacks={DOMAIN: Fallback(is_granted=True)}
+    )
     async with AsyncStigg(
         api_key=STIGG_EMULATOR_API_KEY,
         api_url=stigg_emulator.url,

@@ -35,7 +35,9 @@ def make_client(
     usage: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> AsyncStigg:
-    options = {"poll": False, **(entitlements or {})}
+    # No poller and no stream unless asked: these runs count requests and settle
+    # outcomes at exact points, which a background refresh would race.
+    options = {"poll": False, "streaming": False, **(entitlements or {})}
     return AsyncStigg(
         api_key=api_key,
         api_url=url,

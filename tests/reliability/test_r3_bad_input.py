@@ -59,6 +59,25 @@ CASES: list[tuple[str, Case]] = [
     ("consume/bool amount", lambda s: s.consume(C, F, True)),
     ("consume/str amount", lambda s: s.consume(C, F, "1")),
     ("consume/blank resource", lambda s: s.consume(C, F, resource_id=" ")),
+    ("get_credit_entitlement/empty customer", lambda s: s.get_credit_entitlement("", CUR)),
+    ("get_credit_entitlement/None currency", lambda s: s.get_credit_entitlement(C, None)),
+    ("get_credit_entitlement/int currency", lambda s: s.get_credit_entitlement(C, 7)),
+    (
+        "get_credit_entitlement/negative amount",
+        lambda s: s.get_credit_entitlement(C, CUR, requested_amount=-1),
+    ),
+    (
+        "get_credit_entitlement/NaN amount",
+        lambda s: s.get_credit_entitlement(C, CUR, requested_amount=math.nan),
+    ),
+    (
+        "get_credit_entitlement/huge amount",
+        lambda s: s.get_credit_entitlement(C, CUR, requested_amount=10**400),
+    ),
+    (
+        "get_credit_entitlement/blank resource",
+        lambda s: s.get_credit_entitlement(C, CUR, resource_id=" "),
+    ),
     ("peek_entitlement/empty customer", lambda s: s.peek_entitlement("", F)),
     ("peek_entitlement/NaN usage", lambda s: s.peek_entitlement(C, F, requested_usage=math.nan)),
     ("get_entitlements/None customer", lambda s: s.get_entitlements(None)),
@@ -318,7 +337,6 @@ CASES += [
 
 # -- methods added with the catalog, subscription admin, paging, admin, usage history
 #    and credits: wrong types, blank ids, bad amounts, bad page sizes ----------------
-CUR = "currency-ai-credits"
 PLAN = "plan-revvenu-basic"
 SUB = "subscription-1"
 CASES += [
@@ -682,9 +700,15 @@ async def setup() -> AsyncIterator[tuple[AsyncStigg, Emulator]]:
     clock = FakeClock()
     async with Emulator(api_key=SECRET_KEY, clock=clock) as emu:
         seed(emu, 1)
-        stigg = make_client(emu.url, clock, entitlements={"poll": True})
+        # No stream: its catch-up refresh after connecting would race the request count.
+        stigg = make_client(emu.url, clock, entitlements={"poll": True, "streaming": False})
         async with stigg:
             await stigg.prefetch([C])
+            # Let the poller's first cycle (a probe) finish: it sleeps on the fake clock.
+            for _ in range(10_000):
+                if clock.pending_sleepers:
+                    break
+                await asyncio.sleep(0)
             yield stigg, emu
 
 
