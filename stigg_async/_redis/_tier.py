@@ -124,6 +124,8 @@ class RedisTier:
         self._held = False
         self._since = self._clock.now()
         self.last_error: str | None = None
+        #: The last Redis failure itself (for status reports).
+        self.last_exception: BaseException | None = None
         self._listeners: list[Callable[[Role], None]] = []
         self._loop_task: asyncio.Task[None] | None = None
         self._writer_task: asyncio.Task[None] | None = None
@@ -225,8 +227,17 @@ class RedisTier:
             except Exception:  # a listener must never break the tier
                 logger.exception("stigg_async shared cache: role listener failed")
 
+    def report_failure(self, exc: BaseException) -> None:
+        """Record a Redis failure seen outside the tier (the subscriber's connection)."""
+        self._failed(exc)
+
+    def local_started(self, fetched_ms: int) -> float:
+        """A fetch time in epoch ms (another process's) on this process's monotonic clock."""
+        return self._local_started(fetched_ms)
+
     def _failed(self, exc: BaseException) -> None:
         self.failures += 1
+        self.last_exception = exc
         self.last_error = _describe(exc)
         if self.role in _HEALTHY:
             logger.warning(
