@@ -27,7 +27,10 @@ __all__ = ["RedisSource"]
 
 logger = logging.getLogger("stigg_async")
 
-_POLL = 0.25  # seconds one read of the channel waits before housekeeping runs
+_POLL = 0.1  # seconds one read of the channel waits before housekeeping runs
+# Cancelling a read in the middle can leave redis-py's pub/sub connection waiting
+# forever in its close; the loop is asked to stop and given this long first.
+_STOP_GRACE = 2.0
 
 
 class RedisSource:
@@ -49,6 +52,7 @@ class RedisSource:
         self._refresh_task: asyncio.Task[None] | None = None
         self._role_changed = asyncio.Event()
         self._subscribed = False
+        self._stopping = False
         self._next_refresh = 0.0
         self._next_announce = 0.0
         options = tier.options
@@ -70,8 +74,12 @@ class RedisSource:
 
     async def aclose(self) -> None:
         """Unsubscribe and stop; no task or connection remains. Idempotent."""
+        self._stopping = True
+        self._role_changed.set()
+        if self._task is not None:
+            await asyncio.wait({self._task}, timeout=_STOP_GRACE)
         for task in (self._task, self._refresh_task):
-            if task is not None:
+            if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -110,13 +118,15 @@ class RedisSource:
     # -- the subscriber ------------------------------------------------------------
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 if not self.tier.healthy:
                     self._role_changed.clear()
                     self._report()
                     await self._role_changed.wait()
                     continue
+                if self._stopping:
+                    return
                 await self._subscribe()
             except asyncio.CancelledError:
                 raise
@@ -139,7 +149,7 @@ class RedisSource:
             await self.resync()
             await self.announce()
             self._report()
-            while self.tier.healthy:
+            while self.tier.healthy and not self._stopping:
                 message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=_POLL)
                 if message is not None and message.get("type") == "message":
                     self.apply(message["data"])

@@ -32,7 +32,8 @@ async def test_concurrent_consumes_over_several_processes_grant_exactly_the_limi
     decisions = await asyncio.gather(*calls)
     granted = [d for d in decisions if d is not None and d.is_granted]
     denied = [d for d in decisions if d is not None and not d.is_granted]
-    assert len(granted) == 10 and len(denied) == 50
+    assert len(granted) == 10
+    assert len(denied) == 50
     assert {d.reason for d in denied} == {"RequestedUsageExceedingLimit"}
     assert await tiers[0].pending(KEY, FEATURE) == 10
 
@@ -48,9 +49,15 @@ async def test_consume_counts_requested_amounts_against_base_plus_pending(
     first = await tier.consume(KEY, FEATURE, 4, _key())
     second = await tier.consume(KEY, FEATURE, 3, _key())
     third = await tier.consume(KEY, FEATURE, 1, _key())
-    assert first is not None and first.verdict == "grant" and first.pending == 4
-    assert second is not None and second.verdict == "grant" and second.usage == 3
-    assert third is not None and third.verdict == "deny" and third.pending == 7
+    assert first is not None
+    assert first.verdict == "grant"
+    assert first.pending == 4
+    assert second is not None
+    assert second.verdict == "grant"
+    assert second.usage == 3
+    assert third is not None
+    assert third.verdict == "deny"
+    assert third.pending == 7
 
 
 async def test_same_idempotency_key_is_counted_once(make_tier: MakeTier, clock) -> None:
@@ -60,7 +67,9 @@ async def test_same_idempotency_key_is_counted_once(make_tier: MakeTier, clock) 
     key = _key()
     assert (await tier.consume(KEY, FEATURE, 2, key)).verdict == "grant"  # type: ignore[union-attr]
     again = await tier.consume(KEY, FEATURE, 2, key)
-    assert again is not None and again.verdict == "dup" and again.is_granted
+    assert again is not None
+    assert again.verdict == "dup"
+    assert again.is_granted
     assert await tier.pending(KEY, FEATURE) == 2
 
 
@@ -88,11 +97,15 @@ async def test_soft_unlimited_boolean_and_denials(make_tier: MakeTier, clock) ->
     assert (await tier.consume(KEY, "unl", 3, _key())).verdict == "grant"  # type: ignore[union-attr]
     assert await tier.pending(KEY, "soft") == 3
     flag = await tier.consume(KEY, "flag", 1, _key())
-    assert flag is not None and flag.verdict == "grant" and await tier.pending(KEY, "flag") == 0
+    assert flag is not None
+    assert flag.verdict == "grant"
+    assert await tier.pending(KEY, "flag") == 0
     rev = await tier.consume(KEY, "rev", 1, _key())
-    assert rev is not None and (rev.verdict, rev.reason) == ("deny", "Revoked")
+    assert rev is not None
+    assert (rev.verdict, rev.reason) == ("deny", "Revoked")
     missing = await tier.consume(KEY, "nope", 1, _key())
-    assert missing is not None and missing.reason == "NoFeatureEntitlementInSubscription"
+    assert missing is not None
+    assert missing.reason == "NoFeatureEntitlementInSubscription"
 
 
 async def test_customer_denial_and_miss(make_tier: MakeTier, clock) -> None:
@@ -104,9 +117,12 @@ async def test_customer_denial_and_miss(make_tier: MakeTier, clock) -> None:
         started=clock.monotonic(),
     )
     denied = await tier.consume(KEY, FEATURE, 1, _key())
-    assert denied is not None and denied.reason == "CustomerNotFound"
+    assert denied is not None
+    assert denied.reason == "CustomerNotFound"
     miss = await tier.consume(("other", None), FEATURE, 1, _key())
-    assert miss is not None and miss.verdict == "miss" and not miss.is_granted
+    assert miss is not None
+    assert miss.verdict == "miss"
+    assert not miss.is_granted
 
 
 async def test_ended_usage_period_counts_the_base_as_zero(make_tier: MakeTier, clock) -> None:
@@ -117,7 +133,9 @@ async def test_ended_usage_period_counts_the_base_as_zero(make_tier: MakeTier, c
     await tier.write_state(KEY, raw, started=clock.monotonic())
     clock.advance(1)
     decision = await tier.consume(KEY, FEATURE, 10, _key())
-    assert decision is not None and decision.verdict == "grant" and decision.usage == 0
+    assert decision is not None
+    assert decision.verdict == "grant"
+    assert decision.usage == 0
 
 
 async def test_delivery_leaves_pending_once_whichever_process_settles(
@@ -200,7 +218,9 @@ async def test_delivered_measurement_becomes_the_base_unless_older(
     # An answer fetched before the report landed does not roll usage back to 0.
     await tier.write_state(KEY, metered_state("customer-1", limit=10), started=started + 0.5)
     decision = await tier.consume(KEY, FEATURE, 5, _key())
-    assert decision is not None and decision.verdict == "deny" and decision.usage == 6
+    assert decision is not None
+    assert decision.verdict == "deny"
+    assert decision.usage == 6
 
 
 async def test_observer_mirrors_tracked_usage_and_settles_it(make_tier: MakeTier, clock) -> None:

@@ -14,7 +14,8 @@ async def test_first_process_leads_and_the_others_follow(make_tier: MakeTier) ->
     """The first tier takes the lease with fence 1; the next ones follow."""
     leader = await make_tier()
     followers = [await make_tier() for _ in range(3)]
-    assert leader.role is Role.LEADER and leader.fence == 1
+    assert leader.role is Role.LEADER
+    assert leader.fence == 1
     assert [f.role for f in followers] == [Role.FOLLOWER] * 3
     assert leader.status().role is Role.LEADER
 
