@@ -42,11 +42,11 @@ async def _cycles(config: Config) -> tuple[list[float], list[float], int, int]:
             for _ in range(config.repeats):
                 before = emu.counters.total
                 started = time.perf_counter()
-                ok = await cache._poller.cycle()
+                ok = await cache.poll_once()
                 seconds.append(time.perf_counter() - started)
                 requests.append(float(emu.counters.total - before))
                 assert ok, cache.status
-            entitlements = sum(len(s.checks) for s in cache._entries.values())
+            entitlements = sum(len(s.checks) for s in cache.store.entries.values())
     return requests, seconds, batch, entitlements
 
 
@@ -71,7 +71,7 @@ async def _memory(config: Config) -> tuple[float, int]:
                 }
                 async with session.post(emu.url, json=payload, headers=headers) as resp:
                     bodies.append((keys, await resp.text()))
-            started = cache._monotonic()
+            started = stigg._clock.monotonic()
             gc.collect()
             tracemalloc.start(1)
             try:
@@ -79,13 +79,13 @@ async def _memory(config: Config) -> tuple[float, int]:
                 for keys, text in bodies:
                     data = json.loads(text)["data"]
                     for i, key in enumerate(keys):
-                        assert cache._ingest(key, data[f"c{i}"], started)
+                        assert cache.upsert_state(key, data[f"c{i}"], started=started)
                 del data
                 gc.collect()
                 after = tracemalloc.take_snapshot()
             finally:
                 tracemalloc.stop()
-            entitlements = sum(len(cache._entries[k].checks) for keys, _ in bodies for k in keys)
+            entitlements = sum(len(cache.store.entries[k].checks) for keys, _ in bodies for k in keys)
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
     return grown / entitlements, entitlements
 

@@ -14,6 +14,7 @@ import os
 from types import TracebackType
 from typing import Any
 
+from stigg_async import _fork
 from stigg_async._cache import EntitlementCache, EntitlementCacheOptions
 from stigg_async._clock import Clock, SystemClock
 from stigg_async._errors import (
@@ -36,19 +37,6 @@ __all__ = ["AsyncStigg"]
 
 API_KEY_ENV = "STIGG_SERVER_API_KEY"
 API_URL_ENV = "STIGG_API_URL"
-
-# Bumped in every forked child, so a client can tell (for free, off the hot path)
-# that it was created in the parent and its sockets and tasks are not here.
-_fork_generation = 0
-
-
-def _after_fork_in_child() -> None:
-    global _fork_generation
-    _fork_generation += 1
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class AsyncStigg(
@@ -146,19 +134,22 @@ class AsyncStigg(
             options=entitlements or EntitlementCacheOptions(),
         )
         self._usage = self._new_usage_pipeline()
-        self._fork_generation = _fork_generation
+        self._fork_generation = _fork.generation()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._state = "new"  # new -> open -> closed
         self._close_report: UsageCloseReport | None = None
 
     def _new_usage_pipeline(self) -> UsagePipeline:
-        return UsagePipeline(
+        pipeline = UsagePipeline(
             transport=self._transport,
             retry_policy=self._retry,
             clock=self._clock,
             options=self._usage_options,
-            on_measurements=self._entitlements.apply_usage,
+            on_measurements=self._entitlements.apply_measurements,
         )
+        # Usage in flight counts in local checks (DESIGN section 9).
+        pipeline.observer = self._entitlements.store
+        return pipeline
 
     # -- life cycle --------------------------------------------------------------
 
@@ -199,7 +190,7 @@ class AsyncStigg(
             raise
 
     def _check_context(self) -> None:
-        if self._fork_generation != _fork_generation:
+        if self._fork_generation != _fork.generation():
             raise StiggClientStateError(
                 "this AsyncStigg was created in another process before a fork; its "
                 "connections and background tasks do not exist here. Call "
@@ -224,7 +215,7 @@ class AsyncStigg(
             >>> if os.fork() == 0:  # doctest: +SKIP
             ...     await stigg.restart_after_fork()
         """
-        if self._fork_generation == _fork_generation:
+        if self._fork_generation == _fork.generation():
             return
         if self._state == "closed":
             raise StiggClientStateError("this AsyncStigg is closed; create a new one")
@@ -232,7 +223,7 @@ class AsyncStigg(
         # drop them without closing anything (closing would touch shared sockets).
         self._transport = GraphQLTransport(**self._transport_args)
         self._usage = self._new_usage_pipeline()
-        self._fork_generation = _fork_generation
+        self._fork_generation = _fork.generation()
         self._loop = asyncio.get_running_loop()
         self._state = "open"
         await self._transport.open()
@@ -251,7 +242,7 @@ class AsyncStigg(
             return self._close_report
         was_open = self._state == "open"
         self._state = "closed"
-        same_process = self._fork_generation == _fork_generation
+        same_process = self._fork_generation == _fork.generation()
         try:
             # Usage tracked before the client was ever opened is delivered too: the
             # pipeline opens the transport lazily.

@@ -41,6 +41,7 @@ __all__ = [
     "StiggError",
     "StiggGraphQLError",
     "StiggHTTPError",
+    "StiggQueueFullError",
     "StiggRateLimitError",
     "StiggResponseError",
     "StiggServerError",
@@ -157,6 +158,10 @@ class StiggValidationError(StiggError, ValueError):
 
 class StiggClientStateError(StiggError, RuntimeError):
     """The client cannot serve this call in its current state (closed, forked, other loop)."""
+
+
+class StiggQueueFullError(StiggClientStateError):
+    """The usage queue is full: the item was not accepted (nothing was tracked)."""
 
 
 class StiggConnectionError(StiggError):

@@ -6,9 +6,10 @@ The per-topic facade mixins (customers, subscriptions, reporting, promotions) ca
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
@@ -27,6 +28,8 @@ from stigg_async._operations import operation
 from stigg_async._refreshes import REFRESHES_ENTITLEMENTS, affected_customer
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import GraphQLTransport
+from stigg_async._usage._items import UsageRecord
+from stigg_async._usage._observer import UsageOutcome
 
 if TYPE_CHECKING:
     from stigg_async._cache import EntitlementCache
@@ -156,6 +159,47 @@ class _FacadeCore:
     @staticmethod
     def _result(model: type[M], data: Any, operation: str) -> M:
         return parse_result(model, data, operation=operation)
+
+    @contextlib.contextmanager
+    def _usage_in_flight(
+        self, records: Sequence[UsageRecord]
+    ) -> Iterator[Callable[[Sequence[Any]], None]]:
+        """Count awaited usage reports as pending while their request is out.
+
+        Yields ``settle(answers)``, to call with the server's answers (one per record)
+        once they are in. Leaving the block without settling means the call failed:
+        the amounts leave pending if it certainly did not land, and stay counted
+        (until a later refresh shows the truth) if it may have.
+        """
+        observer = self._usage.observer
+        if observer is not None:
+            for record in records:
+                observer.usage_accepted(record)
+        settled = False
+
+        def settle(answers: Sequence[Any]) -> None:
+            nonlocal settled
+            settled = True
+            self._entitlements.apply_measurements([a for a in answers if isinstance(a, Mapping)])
+            if observer is not None:
+                by_index = len(answers) == len(records)
+                for index, record in enumerate(records):
+                    answer = answers[index] if by_index else None
+                    observer.usage_settled(
+                        record,
+                        UsageOutcome.DELIVERED,
+                        answer if isinstance(answer, Mapping) else None,
+                    )
+
+        try:
+            yield settle
+        except BaseException as exc:
+            if observer is not None and not settled:
+                landed = not isinstance(exc, StiggError) or is_ambiguous(exc)
+                outcome = UsageOutcome.UNKNOWN if landed else UsageOutcome.FAILED
+                for record in records:
+                    observer.usage_settled(record, outcome)
+            raise
 
     async def _refresh_customer(self, customer_id: str | None) -> None:
         """Refetch a customer's cached entitlements after a change; never raises."""

@@ -1,10 +1,10 @@
 """The facade's entitlement methods (mixed into ``AsyncStigg``).
 
-``get_entitlement`` is the SDK's hot path: a warm check costs two dict lookups, a
-clock read and a few compares, and returns a prebuilt (or memoised) immutable
-answer. Every other case (stale, miss, customer-level denial, usage period over,
-bad arguments) goes to the cache, whose pure evaluator is the reference the warm
-path is tested against.
+``get_entitlement`` is the SDK's hot path: it calls the store's fast path (a function
+the store binds once: two dict lookups, a clock read, a few compares, a memoised
+answer) and falls back to the cache's slow path for everything else (stale, miss,
+customer-level denial, usage period over, bad arguments). ``consume`` decides and
+tracks usage in one step, with no suspension point in between.
 """
 
 from __future__ import annotations
@@ -22,13 +22,16 @@ from stigg_async._cache import (
     EntitlementsResult,
     PrefetchSummary,
 )
-from stigg_async._cache._evaluator import answer_fresh as _answer_fresh
+from stigg_async._cache._model import EntitlementSource
 from stigg_async._clock import Clock
-from stigg_async._errors import StiggValidationError
+from stigg_async._errors import StiggQueueFullError, StiggValidationError
+from stigg_async._usage import UsagePipeline
+from stigg_async._usage._items import make_usage
+from stigg_async._usage._keys import new_key
 
 __all__ = ["_EntitlementMethods"]
 
-_INF = math.inf
+_FALLBACK = EntitlementSource.FALLBACK
 
 
 def _check_id(value: Any, name: str, *, optional: bool = False) -> str | None:
@@ -52,6 +55,25 @@ def _check_usage(value: Any) -> float | None:
             "requested_usage must be a finite number >= 0", field="requested_usage"
         )
     return value
+
+
+def _check_amount(value: Any) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise StiggValidationError("amount must be a finite number > 0", field="amount")
+    return value
+
+
+def _tracks_usage(result: EntitlementResult) -> bool:
+    """Whether a granted ``consume`` tracks usage: metered features, and fallbacks."""
+    if result.source is _FALLBACK:
+        return True  # unknown feature type: tracking keeps the usage (and the count)
+    feature = result.feature
+    return feature is not None and feature.is_metered
 
 
 def _validated(
@@ -88,6 +110,7 @@ class _EntitlementMethods:
     """Entitlement checks answered locally from the cache (see ``docs/entitlements.md``)."""
 
     _entitlements: EntitlementCache
+    _usage: UsagePipeline
     _clock: Clock
 
     async def _ensure_open(self) -> None:
@@ -108,12 +131,17 @@ class _EntitlementMethods:
         known data (``source`` ``STALE_CACHE``) or the fallback (``FALLBACK``). Raises
         :class:`StiggValidationError` for bad arguments.
 
+        Usage this process tracked and the server has not acknowledged yet counts
+        (``pending_usage``). To check and track in one step, so that concurrent
+        requests cannot overrun a limit, use :meth:`consume`.
+
         Args:
             customer_id: the customer's id.
             feature_id: the feature's id (its ``refId``).
             resource_id: the resource, for resource-scoped subscriptions.
             requested_usage: units about to be used (default 0); a metered check is
-                granted iff ``current_usage + requested_usage <= usage_limit``.
+                granted iff ``current_usage + pending_usage + requested_usage <=
+                usage_limit``.
 
         Example:
             >>> result = await stigg.get_entitlement(  # doctest: +SKIP
@@ -122,39 +150,81 @@ class _EntitlementMethods:
             >>> if result.is_granted:  # doctest: +SKIP
             ...     send_campaign()
         """
-        # The warm path validates nothing up front: a key or feature id can only be
-        # found if it was valid when cached, and an unhashable or mistyped argument
-        # raises TypeError here, which sends the call to the full validation below.
-        # Only requested_usage needs a range check (NaN, negative, infinite).
-        cache = self._entitlements
+        # The fast path validates nothing up front: a key or feature id can only be
+        # found if it was valid when cached, and an unhashable argument raises
+        # TypeError there, which sends the call to the full validation below.
         try:
-            snap = cache._entries.get((customer_id, resource_id))
-            if snap is not None:
-                now = cache._monotonic()
-                if now < snap.fresh_until:
-                    check = snap.checks.get(feature_id)
-                    if check is not None and now < check.reset_at:
-                        snap.used = True
-                        cache._hits += 1
-                        if requested_usage is None:
-                            return check.result
-                        # Exact type test: bool is an int subclass and True would hit
-                        # the memoised answer for 1; it must fail validation instead.
-                        kind = type(requested_usage)
-                        if kind is float or kind is int:
-                            result = check.memo.get(requested_usage)
-                            if result is not None:
-                                return result
-                            if 0.0 <= requested_usage < _INF:
-                                return _answer_fresh(check, requested_usage)
+            result = self._entitlements.store.fast_check(
+                customer_id, feature_id, resource_id, requested_usage
+            )
         except TypeError:
-            pass
+            result = None
+        if result is not None:
+            return result
         customer_id, feature_id, resource_id, requested_usage = _validated(
             customer_id, feature_id, resource_id, requested_usage
         )
-        if cache._loop is None:
+        cache = self._entitlements
+        if not cache.is_started:
             await self._ensure_open()
         return await cache.get(customer_id, feature_id, resource_id, requested_usage)
+
+    async def consume(
+        self,
+        customer_id: str,
+        feature_id: str,
+        amount: float = 1,
+        *,
+        resource_id: str | None = None,
+    ) -> EntitlementResult:
+        """Check and, only if granted, track ``amount`` of usage, as one atomic step.
+
+        The way to enforce a hard limit: the decision and the tracking happen with
+        no suspension point between them, so within this process concurrent callers
+        can never be granted more than the limit, even before the usage reaches
+        Stigg (it is buffered and delivered like :meth:`track_usage`). A granted
+        answer carries the tracked item's ``idempotency_key``; a denied one tracks
+        nothing. Features without a meter (booleans, plain values) are only checked.
+
+        Raises:
+            StiggValidationError: bad arguments (``amount`` must be a finite number > 0).
+            StiggQueueFullError: the usage queue is full; nothing was tracked.
+
+        Example:
+            >>> feature = "feature-02-campaigns"
+            >>> decision = await stigg.consume("customer-1", feature)  # doctest: +SKIP
+            >>> if not decision.is_granted:  # doctest: +SKIP
+            ...     raise PaymentRequired(decision.access_denied_reason)
+        """
+        customer, feature, resource, _ = _validated(customer_id, feature_id, resource_id, None)
+        requested = _check_amount(amount)
+        result = self._entitlements.store.fast_check(customer, feature, resource, requested)
+        if result is None:
+            cache = self._entitlements
+            if not cache.is_started:
+                await self._ensure_open()
+            result = await cache.get(customer, feature, resource, requested)
+        # From here to the return: no await, so no other task can decide in between.
+        if not result.is_granted or not _tracks_usage(result):
+            return result
+        record = make_usage(
+            customer,
+            feature,
+            requested,
+            "DELTA",
+            resource,
+            None,
+            new_key(),
+            None,
+            self._clock.monotonic(),
+        )
+        if not self._usage.track_usage_record(record):
+            raise StiggQueueFullError(
+                "the usage queue is full: nothing was consumed (raise "
+                "UsagePipelineOptions.max_queue_size, or retry shortly)",
+                operation="consume",
+            )
+        return result.with_idempotency_key(record.idempotency_key)
 
     def peek_entitlement(
         self,
@@ -176,6 +246,14 @@ class _EntitlementMethods:
             >>> result.is_granted  # doctest: +SKIP
             True
         """
+        try:
+            result = self._entitlements.store.fast_check(
+                customer_id, feature_id, resource_id, requested_usage
+            )
+        except TypeError:
+            result = None
+        if result is not None:
+            return result
         customer, feature, resource, usage = _validated(
             customer_id, feature_id, resource_id, requested_usage
         )
@@ -194,7 +272,7 @@ class _EntitlementMethods:
         customer = _check_id(customer_id, "customer_id")
         resource = _check_id(resource_id, "resource_id", optional=True)
         assert customer is not None
-        if self._entitlements._loop is None:
+        if not self._entitlements.is_started:
             await self._ensure_open()
         return await self._entitlements.get_all(customer, resource)
 
@@ -212,7 +290,7 @@ class _EntitlementMethods:
         customer = _check_id(customer_id, "customer_id")
         resource = _check_id(resource_id, "resource_id", optional=True)
         assert customer is not None
-        if self._entitlements._loop is None:
+        if not self._entitlements.is_started:
             await self._ensure_open()
         return await self._entitlements.refresh(customer, resource)
 
@@ -235,7 +313,7 @@ class _EntitlementMethods:
                 field="customer_ids",
             )
         keys = [_key(item) for item in customer_ids]
-        if self._entitlements._loop is None:
+        if not self._entitlements.is_started:
             await self._ensure_open()
         return await self._entitlements.prefetch(keys)
 
@@ -251,7 +329,7 @@ class _EntitlementMethods:
             isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0
         ):
             raise StiggValidationError("timeout must be a number >= 0 or None", field="timeout")
-        if self._entitlements._loop is None:
+        if not self._entitlements.is_started:
             await self._ensure_open()
         return await self._entitlements.wait_until_ready(timeout)
 

@@ -26,8 +26,27 @@ from stigg_async._models import (
     UsageUpdateBehavior,
     build_input,
 )
+from stigg_async._usage._items import UsageRecord
 
 __all__ = ["_ReportingMethods"]
+
+
+def _in_flight(items: Sequence[ReportUsageInput | ReportUsageBaseInput]) -> list[UsageRecord]:
+    """The observer's view of awaited usage reports (keys already minted)."""
+    return [
+        UsageRecord(
+            i.customer_id,
+            i.feature_id,
+            i.value,
+            str(i.update_behavior.value if i.update_behavior is not None else "DELTA"),
+            i.resource_id,
+            None,
+            None,
+            str(i.idempotency_key),
+            0.0,
+        )
+        for i in items
+    ]
 
 
 class _ReportingMethods(_FacadeCore):
@@ -63,9 +82,10 @@ class _ReportingMethods(_FacadeCore):
         model = self._input(ReportUsageInput, input, keywords(locals()), op)
         if model.idempotency_key is None:
             model = model.model_copy(update={"idempotency_key": new_idempotency_key()})
-        raw = await self._call(op, {"input": model.to_variables()})
-        ack = self._result(UsageMeasurement, raw, op)
-        self._entitlements.apply_usage([raw])
+        with self._usage_in_flight(_in_flight([model])) as settle:
+            raw = await self._call(op, {"input": model.to_variables()})
+            ack = self._result(UsageMeasurement, raw, op)
+            settle([raw])
         return ack
 
     async def report_usage_bulk(
@@ -91,13 +111,14 @@ class _ReportingMethods(_FacadeCore):
             for i in items
         ]
         variables = {"input": {"usages": [i.to_variables() for i in items]}}
-        raw = await self._call(op, variables)
-        if not isinstance(raw, list):
-            from stigg_async._errors import StiggResponseError
+        with self._usage_in_flight(_in_flight(items)) as settle:
+            raw = await self._call(op, variables)
+            if not isinstance(raw, list):
+                from stigg_async._errors import StiggResponseError
 
-            raise StiggResponseError("reportUsageBulk did not return a list", operation=op)
-        acks = [self._result(UsageMeasurement, r, op) for r in raw]
-        self._entitlements.apply_usage(raw)
+                raise StiggResponseError("reportUsageBulk did not return a list", operation=op)
+            acks = [self._result(UsageMeasurement, r, op) for r in raw]
+            settle(raw)
         return acks
 
     async def report_events(
@@ -155,7 +176,7 @@ class _ReportingMethods(_FacadeCore):
             model = model.model_copy(update={"idempotency_key": new_idempotency_key()})
         raw = await self._call(op, {"usageMeasurement": model.to_variables()})
         ack = self._result(UsageMeasurement, raw, op)
-        self._entitlements.apply_usage([raw])
+        self._entitlements.apply_measurements([raw])
         return ack
 
     async def fetch_entitlement(

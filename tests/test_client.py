@@ -127,10 +127,10 @@ def test_use_from_another_event_loop_is_reported() -> None:
 
 def test_use_after_fork_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     """A client created before a fork refuses to run in the child."""
-    import stigg_async._client as client_module
+    import stigg_async._fork as fork_module
 
     client = AsyncStigg(api_key=API_KEY, api_url=LOCAL)
-    monkeypatch.setattr(client_module, "_fork_generation", client_module._fork_generation + 1)
+    monkeypatch.setattr(fork_module, "_generation", fork_module._generation + 1)
 
     async def call() -> None:
         await client.get_customer("c")

@@ -1,7 +1,15 @@
-"""``EntitlementCache``: snapshots per key, single-flight misses, write-through, status.
+"""``EntitlementCache``: the store, its data sources and status, and the slow path.
 
-The facade's warm path reads ``_entries`` and ``_monotonic`` directly (see
-``stigg_async/_facade_entitlements.py``); everything else comes through here.
+Three parts meet here (DESIGN section 10):
+
+* the **store** (``_store``) owns the snapshots, the pending usage and the fast path
+  the facade calls for warm checks;
+* **data sources** feed it through the :class:`StoreSink` methods below: the poller
+  (``_poller``) now, the stream and the shared tier later (``add_source``);
+* the **status** (``_status._Health``) is what the sources report to.
+
+This class answers what the fast path cannot (misses, stale data, fallbacks) with
+single-flight fetches through the one request path (``_refresher``).
 """
 
 from __future__ import annotations
@@ -11,33 +19,26 @@ import dataclasses
 import inspect
 import logging
 import math
-import os
-import weakref
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
-from stigg_async._cache._evaluator import (
-    build_snapshot,
-    compile_check,
-    evaluate,
-    evaluate_fallback,
-    fallback_entitlement,
-)
+from stigg_async import _fork
+from stigg_async._cache._evaluator import evaluate, evaluate_fallback, fallback_entitlement
 from stigg_async._cache._model import (
     CachedEntitlement,
     EntitlementResult,
     EntitlementsChange,
     EntitlementSource,
     EntitlementsResult,
-    _Check,
     _Snapshot,
     _Stamp,
-    parse_datetime,
     parse_state,
 )
 from stigg_async._cache._options import EntitlementCacheOptions
-from stigg_async._cache._poller import _Poller
+from stigg_async._cache._poller import Poller
+from stigg_async._cache._refresher import Refresher
+from stigg_async._cache._source import DataSource, SourceState
 from stigg_async._cache._status import (
     CacheState,
     EntitlementCacheStats,
@@ -45,7 +46,7 @@ from stigg_async._cache._status import (
     _Health,
     describe_error,
 )
-from stigg_async._cache._store import _Store
+from stigg_async._cache._store import EntitlementStore
 from stigg_async._clock import Clock
 from stigg_async._errors import (
     StiggAuthenticationError,
@@ -68,18 +69,7 @@ EntitlementListener = Callable[[EntitlementsChange], "Awaitable[None] | None"]
 _FRESH = EntitlementSource.FRESH_CACHE
 _STALE = EntitlementSource.STALE_CACHE
 _NETWORK = EntitlementSource.NETWORK
-
-# Every live cache, so a fork can disable them all in the child (see _after_fork).
-_LIVE: weakref.WeakSet[EntitlementCache] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for cache in list(_LIVE):
-        cache._on_fork()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+_POLLER = "poller"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -96,7 +86,7 @@ class PrefetchSummary:
 
 
 class EntitlementCache:
-    """Entitlement snapshots per ``(customer_id, resource_id)``, kept fresh by a poller.
+    """Entitlement snapshots per ``(customer_id, resource_id)``, kept fresh by data sources.
 
     Built and owned by ``AsyncStigg``; users reach it through the client's
     entitlement methods. Standalone use (tests, tools)::
@@ -115,36 +105,45 @@ class EntitlementCache:
         clock: Clock,
         options: EntitlementCacheOptions | None = None,
     ) -> None:
-        self.options = options or EntitlementCacheOptions()
-        self._transport = transport
+        self.options = options = options or EntitlementCacheOptions()
         self._clock = clock
-        # Bound once: read on every check.
         self._monotonic: Callable[[], float] = clock.monotonic
         self._retry = retry_policy
         # Misses wait for the network at most ``fetch_deadline`` over all retries.
-        deadline = min(retry_policy.deadline or math.inf, self.options.fetch_deadline)
+        deadline = min(retry_policy.deadline or math.inf, options.fetch_deadline)
         self._miss_policy = dataclasses.replace(retry_policy, deadline=deadline)
         self._health = _Health(clock.now)
-        self._hits = 0  # warm-path hits, counted by the facade (health.hits: the rest)
-        self._store = _Store(self.options.max_entries, self._evicted)
-        # The check path's only structure; the same dict as the store's (swapped for
-        # an empty one in a forked child, so every check falls to the guarded slow path).
-        self._entries: dict[Key, _Snapshot] = self._store.entries
-        self._ttl = self.options.ttl
-        self._stale_window = self.options.stale_window
-        self._poller = _Poller(self)
+        #: The store: snapshots, pending usage and the fast path (``store.fast_check``).
+        self.store = EntitlementStore(
+            max_entries=options.max_entries,
+            monotonic=clock.monotonic,
+            wall=clock.now,
+            on_evict=self._evicted,
+            on_change=self._emit,
+        )
+        self._refresher = Refresher(
+            transport=transport,
+            clock=clock,
+            batch_size=options.batch_size,
+            max_concurrent_batches=options.max_concurrent_batches,
+            auth_error_interval=options.auth_error_interval,
+            on_state=self._on_state,
+            on_failed=self._on_failed,
+            on_answered=self._on_answered,
+        )
+        self._poller = Poller(
+            refresher=self._refresher, options=options, clock=clock, relaxed=self._push_healthy
+        )
+        self._sources: list[DataSource] = []
         self._inflight: dict[Key, asyncio.Task[_Snapshot | None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._listeners: list[EntitlementListener] = []
         self._fallbacks: dict[str, CachedEntitlement] = {}
-        self._auth_until = -math.inf
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._poll_task: asyncio.Task[None] | None = None
         self._ready: asyncio.Event | None = None
         self._closed = False
         self._forked = False
-        self._parked: dict[Key, _Snapshot] | None = None
-        _LIVE.add(self)
+        _fork.register(self)
 
     # -- life cycle ----------------------------------------------------------------
 
@@ -153,8 +152,19 @@ class EntitlementCache:
         """True between :meth:`start` and :meth:`aclose`."""
         return self._loop is not None and not self._closed
 
+    @property
+    def is_polling(self) -> bool:
+        """True while the poller's task runs."""
+        return self._poller.is_running
+
+    def add_source(self, source: DataSource) -> None:
+        """Feed the store from ``source`` too (started with the cache; closed with it)."""
+        self._sources.append(source)
+        if self._loop is not None and not self._closed and not self._forked:
+            source.start(self, self._health)
+
     def start(self) -> None:
-        """Bind to the running loop and start the poller (idempotent; call in the loop)."""
+        """Bind to the running loop and start the data sources (idempotent; in the loop)."""
         if self._closed:
             raise StiggClientStateError("the entitlement cache is closed")
         if self._forked:
@@ -163,45 +173,49 @@ class EntitlementCache:
             return
         self._loop = asyncio.get_running_loop()
         self._ready = asyncio.Event()
-        if self._health.state is CacheState.VALID:
+        if self._health.answered or self._health.state is CacheState.INTERRUPTED:
             self._ready.set()
         if self.options.poll:
-            self._poll_task = self._loop.create_task(
-                self._poller.run(), name="stigg-entitlements-poller"
-            )
+            self._poller.start(self, self._health)
+        for source in self._sources:
+            source.start(self, self._health)
 
     async def aclose(self) -> None:
-        """Stop the poller and every fetch; leave no task behind. Idempotent."""
+        """Stop the data sources and every fetch; leave no task behind. Idempotent."""
         if self._closed:
             return
         self._closed = True
-        self._health.enter(CacheState.CLOSED, "closed")
-        tasks: list[asyncio.Task[Any]] = [*self._tasks, *self._inflight.values()]
-        if self._poll_task is not None:
-            tasks.append(self._poll_task)
+        self._health.close()
+        _fork.unregister(self)
         if not self._forked:
+            await self._poller.aclose()
+            for source in self._sources:
+                try:
+                    await source.aclose()
+                except Exception:
+                    logger.exception("closing an entitlement data source failed")
+            tasks = [*self._tasks, *self._inflight.values()]
             for task in tasks:
                 task.cancel()
             current = asyncio.current_task()
             await asyncio.gather(*(t for t in tasks if t is not current), return_exceptions=True)
         self._tasks.clear()
         self._inflight.clear()
-        self._poll_task = None
         if self._ready is not None:
             self._ready.set()  # wake waiters; they see CLOSED
-        self._store.clear()
-        _LIVE.discard(self)
+        self.store.clear()
 
-    def _on_fork(self) -> None:
-        # In a forked child: the parent's loop, tasks and sockets do not exist here.
-        # Park the data and empty the read dict, so every check reaches _guard() and
-        # says so, instead of answering forever from a cache nobody refreshes.
+    def on_fork_in_child(self) -> None:
+        """In a forked child: the parent's loop, tasks and sockets do not exist here.
+
+        The store parks its data, so every check reaches :meth:`_guard` and says so,
+        instead of answering forever from a cache nobody refreshes.
+        """
         self._forked = True
-        self._parked = self._store.entries
-        self._entries = {}
+        self.store.park()
 
     def restart_after_fork(self, transport: GraphQLTransport | None = None) -> None:
-        """In a forked child, forget the parent's tasks and start a poller here.
+        """In a forked child, forget the parent's tasks and start the data sources here.
 
         Call inside the child's running loop. Pass a new ``transport`` (the parent's
         HTTP session cannot be used in the child). Cached data is kept and served with
@@ -213,19 +227,21 @@ class EntitlementCache:
         if not self._forked:
             return
         if transport is not None:
-            self._transport = transport
+            self._refresher.use_transport(transport)
         self._forked = False
-        if self._parked is not None:
-            self._entries = self._parked
-            self._parked = None
+        self.store.unpark()
         # The parent's tasks belong to a loop that does not run here: drop, not cancel.
         self._inflight = {}
         self._tasks = set()
-        self._poll_task = None
+        self._poller.forget_task()
+        for source in self._sources:
+            restart = getattr(source, "forget_after_fork", None)
+            if callable(restart):
+                restart()
         self._loop = None
-        self._poller = _Poller(self)
         self._health.enter(CacheState.INITIALIZING, "restarted after fork")
         if not self._closed:
+            _fork.register(self)
             self.start()
 
     def _guard(self) -> None:
@@ -246,7 +262,7 @@ class EntitlementCache:
                 "be used from another one; create one client per event loop"
             )
 
-    # -- reads ---------------------------------------------------------------------
+    # -- reads (the slow path: what the store's fast path did not answer) ----------
 
     async def get(
         self,
@@ -255,44 +271,32 @@ class EntitlementCache:
         resource_id: str | None = None,
         requested_usage: float | None = None,
     ) -> EntitlementResult:
-        """Check one feature (arguments already validated). Never raises for API failures."""
-        key = (customer_id, resource_id)
-        snap = self._entries.get(key)
-        now = self._monotonic()
-        if snap is not None and now < snap.fresh_until:
-            snap.used = True
-            self._health.hits += 1
-            return evaluate(snap, feature_id, requested_usage, now, _FRESH)
-        return await self._get_slow(key, feature_id, requested_usage)
+        """Check one feature (arguments already validated). Never raises for API failures.
 
-    async def _get_slow(
-        self, key: Key, feature_id: str, requested_usage: float | None
-    ) -> EntitlementResult:
-        snap = await self._resolve(key)
-        if snap is None:
-            return self._fallback(feature_id, requested_usage)
-        source, snapshot = snap
+        The answer is computed after any wait, so concurrent callers that waited for
+        one fetch each see the usage the others tracked meanwhile.
+        """
+        key = (customer_id, resource_id)
+        resolved = await self._resolve(key)
+        if resolved is None:
+            return self._fallback(key, feature_id, requested_usage)
+        source, snapshot = resolved
         return evaluate(snapshot, feature_id, requested_usage, self._monotonic(), source)
 
     async def get_all(self, customer_id: str, resource_id: str | None = None) -> EntitlementsResult:
         """Every entitlement of one key (arguments already validated)."""
         key = (customer_id, resource_id)
-        snap = self._entries.get(key)
-        if snap is not None and self._monotonic() < snap.fresh_until:
-            snap.used = True
-            self._health.hits += 1
-            return self._all(snap, _FRESH)
         resolved = await self._resolve(key)
         if resolved is None:
             return self._all_fallback(key)
         return self._all(resolved[1], resolved[0])
 
     async def _resolve(self, key: Key) -> tuple[EntitlementSource, _Snapshot] | None:
-        """The snapshot a non-fresh check should answer from, and its source label."""
+        """The snapshot a check should answer from, and its source label."""
         self._guard()
         health = self._health
         now = self._monotonic()
-        snap = self._entries.get(key)
+        snap = self.store.get(key)
         if snap is not None:
             snap.used = True
             if now < snap.fresh_until:
@@ -305,7 +309,7 @@ class EntitlementCache:
                 if fresh is not None:
                     health.network_answers += 1
                     return _NETWORK, fresh
-            snap = self._entries.get(key) or snap
+            snap = self.store.get(key) or snap
             now = self._monotonic()
             if now < snap.fresh_until:  # refreshed meanwhile by someone else
                 health.hits += 1
@@ -322,7 +326,7 @@ class EntitlementCache:
                 health.network_answers += 1
                 return _NETWORK, fresh
         else:
-            self._store.pending[key] = now  # wanted: the poller will try it
+            self.store.want(key, now)  # the poller will try it
         health.fallbacks += 1
         return None
 
@@ -339,10 +343,10 @@ class EntitlementCache:
         the cache's loop, or from another thread while that loop runs).
         """
         key = (customer_id, resource_id)
-        snap = self._entries.get(key)
+        snap = self.store.get(key)
         now = self._monotonic()
         health = self._health
-        if snap is not None:
+        if snap is not None and not self._forked:
             snap.used = True
             if now < snap.fresh_until:
                 health.hits += 1
@@ -357,7 +361,7 @@ class EntitlementCache:
             health.misses += 1
             self._schedule(key)
         health.fallbacks += 1
-        return self._fallback(feature_id, requested_usage)
+        return self._fallback(key, feature_id, requested_usage)
 
     def _schedule(self, key: Key) -> None:
         """Start a background fetch of ``key`` if allowed; safe from any thread."""
@@ -381,17 +385,14 @@ class EntitlementCache:
     def _schedule_here(self, key: Key) -> None:
         now = self._monotonic()
         if key in self._inflight or not self._may_fetch(key, now):
-            self._store.pending.setdefault(key, now)
+            self.store.want(key, now)
             return
-        if self._health.state is CacheState.INTERRUPTED and key in self._entries:
+        if self._health.state is CacheState.INTERRUPTED and self.store.get(key) is not None:
             return  # the poller is already retrying it with backoff
         self._start_fetch(key)
 
     def _may_fetch(self, key: Key, now: float) -> bool:
-        return self._auth_allows(now) and self._store.may_fetch(key, now)
-
-    def _auth_allows(self, now: float) -> bool:
-        return now >= self._auth_until
+        return self._refresher.auth_allows(now) and self.store.may_fetch(key, now)
 
     async def _load(self, key: Key) -> _Snapshot | None:
         """Fetch ``key`` once for every concurrent caller (single-flight)."""
@@ -408,25 +409,29 @@ class EntitlementCache:
 
     async def _fetch_one(self, key: Key) -> _Snapshot | None:
         try:
-            _, failed, _ = await self._poller.refresh([key], self._miss_policy)
+            outcome = await self._refresher.refresh([key], self._miss_policy)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # never leave waiters with an exception
             self._health.failures += 1
             self._health.last_error = describe_error(exc)
-            logger.exception("stigg_async: entitlement fetch failed")
+            logger.exception("entitlement fetch failed")
             return None
-        return None if failed else self._store.entries.get(key)
+        return None if outcome.failed else self.store.get(key)
 
     # -- answers -------------------------------------------------------------------
 
-    def _fallback(self, feature_id: str, requested_usage: float | None) -> EntitlementResult:
+    def _fallback(
+        self, key: Key, feature_id: str, requested_usage: float | None
+    ) -> EntitlementResult:
         ent = self._fallbacks.get(feature_id)
         if ent is None:
             ent = fallback_entitlement(feature_id, self.options.fallbacks.get(feature_id))
             if len(self._fallbacks) < 10_000:  # arbitrary ids must not grow this forever
                 self._fallbacks[feature_id] = ent
-        return evaluate_fallback(ent, requested_usage, _Stamp(self._monotonic(), self._monotonic))
+        stamp = _Stamp(self._monotonic(), self._monotonic)
+        pending = self.store.pending_usage(key, feature_id)
+        return evaluate_fallback(ent, requested_usage, stamp, pending)
 
     def _all(self, snap: _Snapshot, source: EntitlementSource) -> EntitlementsResult:
         now = self._monotonic()
@@ -440,7 +445,7 @@ class EntitlementCache:
         )
 
     def _all_fallback(self, key: Key) -> EntitlementsResult:
-        results = {fid: self._fallback(fid, None) for fid in self.options.fallbacks}
+        results = {fid: self._fallback(key, fid, None) for fid in self.options.fallbacks}
         stamp = _Stamp(self._monotonic(), self._monotonic)
         return EntitlementsResult(key[0], key[1], None, results, EntitlementSource.FALLBACK, stamp)
 
@@ -450,12 +455,12 @@ class EntitlementCache:
         """Fetch one key now (ignoring freshness and remembered failures)."""
         self._guard()
         key = (customer_id, resource_id)
-        self._store.negative.pop(key, None)
+        self.store.forgive(key)
         fresh = await self._load(key)
         if fresh is not None:
             self._health.network_answers += 1
             return self._all(fresh, _NETWORK)
-        snap = self._entries.get(key)
+        snap = self.store.get(key)
         if snap is not None and self._monotonic() < snap.stale_until:
             return self._all(snap, _STALE)
         return self._all_fallback(key)
@@ -463,35 +468,43 @@ class EntitlementCache:
     async def refresh_customer(self, customer_id: str) -> None:
         """Refetch every cached key of ``customer_id`` now. Never raises.
 
-        The facade calls this after changing a customer's subscriptions or promotions.
+        The facade calls this after an operation that changes a customer's
+        entitlements (``stigg_async._refreshes``).
         """
         try:
             if self._closed or self._forked or self._loop is None:
                 return
-            keys = sorted(self._store.keys_of(customer_id), key=lambda k: k[1] or "")
+            keys = self.store.keys_of(customer_id)
             if not keys:
                 return
             for key in keys:
-                self._store.negative.pop(key, None)
-            await self._poller.refresh(keys, self._retry)
+                self.store.forgive(key)
+            await self._refresher.refresh(keys, self._retry)
         except asyncio.CancelledError:
             raise
         except Exception:
-            logger.exception("stigg_async: refreshing a customer's entitlements failed")
+            logger.exception("refreshing a customer's entitlements failed")
 
     async def prefetch(self, keys: Iterable[Key]) -> PrefetchSummary:
         """Load ``keys`` in batches (warm-up). Never raises for API failures."""
         self._guard()
         wanted = list(dict.fromkeys(keys))
-        loaded, failed, _ = await self._poller.refresh(wanted, self._retry)
-        return PrefetchSummary(loaded=loaded, failed=tuple(failed))
+        outcome = await self._refresher.refresh(wanted, self._retry)
+        return PrefetchSummary(loaded=outcome.loaded, failed=outcome.failed)
 
     async def wait_until_ready(self, timeout: float | None = None) -> bool:
-        """Wait until the first refresh succeeded; False on timeout or close (never raises)."""
-        if self._health.state is CacheState.VALID:
+        """Wait until the API answered a request with this key; False on timeout or close.
+
+        Returns early (False) when the key is rejected: ``status`` then says why.
+        Never raises.
+        """
+        if self._health.is_valid():
             return True
         if self._closed or self._ready is None:
             return False
+        if not self.options.poll and not self._health.answered:
+            # Nobody else will ask the API: probe once now.
+            self._start_probe()
         waiter = asyncio.ensure_future(self._ready.wait())
         sleeper = None
         try:
@@ -506,166 +519,121 @@ class EntitlementCache:
                     fut.cancel()
         return self._health.is_valid()
 
-    # -- incoming data -------------------------------------------------------------
+    def _start_probe(self) -> None:
+        if self._loop is None:
+            return
+        task = self._loop.create_task(self._refresher.probe(self._miss_policy))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-    def _ingest(self, key: Key, raw: Mapping[str, Any] | StiggError, started: float) -> bool:
-        """Build and store the snapshot for one fetched key; False if it failed."""
-        if isinstance(raw, StiggError):
-            self._fail([key], raw, whole_request=False)
-            return False
-        try:
-            denial, ents = parse_state(raw, key)
-        except StiggResponseError as exc:
-            self._fail([key], exc, whole_request=False)
-            return False
-        if self._closed or self._forked:
-            return False
+    # -- what the refresher reports ------------------------------------------------
+
+    def _on_state(self, key: Key, raw: Mapping[str, Any], started: float) -> bool:
+        return self.upsert_state(key, raw, started=started)
+
+    def _on_failed(self, keys: Sequence[Key], exc: StiggError | None, whole_request: bool) -> None:
         now = self._monotonic()
-        wall = self._clock.now()
-        snap = build_snapshot(
-            key,
-            denial,
-            ents,
-            now_mono=now,
-            now_wall=wall,
-            ttl=self._ttl,
-            stale_window=self._stale_window,
-            monotonic=self._monotonic,
-        )
-        snap.fetch_started = started
-        old = self._store.entries.get(key)
-        if old is not None:
-            for feature_id, check in snap.checks.items():
-                prior = old.checks.get(feature_id)
-                if prior is not None and prior.metered and prior.usage_written_at >= started:
-                    # A usage report was written through after this fetch left: the
-                    # answer may predate it, so keep the written usage until a later one.
-                    snap.checks[feature_id] = self._keep_written_usage(
-                        snap, check.ent, prior, now, wall
-                    )
-        if old is not None:
-            snap.used = old.used
-        self._store.put(key, snap, now)
-        if self._listeners:
-            self._notify_refresh(key, old, snap)
-        return True
-
-    @staticmethod
-    def _keep_written_usage(
-        snap: _Snapshot, fetched: CachedEntitlement, prior: _Check, now: float, wall: datetime
-    ) -> _Check:
-        """``fetched`` with the usage a later write-through put into ``prior``."""
-        written = prior.ent
-        ent = dataclasses.replace(
-            fetched,
-            current_usage=written.current_usage,
-            usage_period_start=written.usage_period_start,
-            usage_period_end=written.usage_period_end,
-            next_reset_date=written.next_reset_date,
-        )
-        check = compile_check(ent, snap, now, wall)
-        check.usage_written_at = prior.usage_written_at
-        check.usage_written_ts = prior.usage_written_ts
-        return check
-
-    def _fail(self, keys: Iterable[Key], exc: StiggError | None, *, whole_request: bool) -> None:
-        now = self._monotonic()
-        keys = list(keys)
-        self._store.fail(keys, now + self.options.negative_ttl, now)
+        self.store.fail(keys, now + self.options.negative_ttl, now)
         if exc is None:
             return
         health = self._health
         health.last_error = describe_error(exc)
         if isinstance(exc, StiggAuthenticationError):
             interval = self.options.auth_error_interval
-            first = self._auth_allows(now)
-            self._auth_until = now + interval
-            health.enter(CacheState.INTERRUPTED, _Poller.auth_reason(exc, interval))
-            if first:
-                logger.error("stigg_async: %s", health.reason)
-        elif whole_request and health.state is not CacheState.CLOSED:
-            if health.state is not CacheState.INTERRUPTED:
-                logger.warning(
-                    "stigg_async: entitlement refresh failed (%s); serving cached data",
-                    health.last_error,
-                )
-            health.enter(
-                CacheState.INTERRUPTED,
-                "refreshing entitlements failed; serving cached data and retrying",
+            health.report(
+                _POLLER, SourceState.INTERRUPTED, error=exc, reason=_auth_reason(exc, interval)
+            )
+            if self._ready is not None:
+                self._ready.set()  # waiters learn at once that the key is rejected
+        elif whole_request:
+            health.report(
+                _POLLER,
+                SourceState.INTERRUPTED,
+                error=exc,
+                reason="refreshing entitlements failed; serving cached data and retrying",
             )
 
-    def _succeeded(self) -> None:
-        self._auth_until = -math.inf
-        if self._health.state is CacheState.INTERRUPTED:
-            logger.info("stigg_async: entitlement refresh recovered")
-        self._health.succeeded()
-        if self._ready is not None and self._health.is_valid():
+    def _on_answered(self) -> None:
+        self._health.report(_POLLER, SourceState.VALID)
+        if self._ready is not None:
             self._ready.set()
+
+    def _push_healthy(self) -> bool:
+        """True while a source other than the poller (the stream) delivers."""
+        return any(
+            state is SourceState.VALID
+            for name, state in self._health.sources.items()
+            if name != _POLLER
+        )
 
     def _evicted(self, key: Key) -> None:
         self._health.evictions += 1
 
-    def apply_usage(self, measurements: Iterable[Mapping[str, Any]]) -> None:
-        """Write usage reports' answers into the cached entitlements. Never raises.
+    async def poll_once(self) -> bool:
+        """Run one poll cycle now (every key in use); True when no request failed."""
+        self._guard()
+        return await self._poller.cycle(self, self._health)
 
-        Each measurement is a ``UsageMeasurementFragment`` dict (``customerId``,
-        ``featureId``, ``resourceId``, ``currentUsage``, ``usagePeriodStart``/``End``,
-        ``nextResetDate``, ``timestamp``). The newest ``timestamp`` wins: an older
-        answer never overwrites a newer one.
-        """
+    # -- the StoreSink: what data sources may read and feed ------------------------
+
+    def keys_in_use(self) -> list[Key]:
+        """Every key cached or wanted; idle keys are dropped on the way."""
+        keys, dropped = self.store.sweep(self._monotonic(), self.options.idle_timeout)
+        self._health.evictions += len(dropped)
+        return keys
+
+    def has_customer(self, customer_id: str) -> bool:
+        """True when a key of ``customer_id`` is cached (O(1))."""
+        return self.store.has_customer(customer_id)
+
+    def keys_of(self, customer_id: str) -> list[Key]:
+        """The cached or wanted keys of one customer (all resources)."""
+        return self.store.keys_of(customer_id)
+
+    def upsert_state(self, key: Key, raw: Mapping[str, Any], *, started: float) -> bool:
+        """Store a full ``entitlementsState`` for ``key`` fetched at ``started``."""
+        try:
+            denial, ents = parse_state(raw, key)
+        except StiggResponseError as exc:
+            self._on_failed([key], exc, False)
+            return False
+        if self._closed or self._forked:
+            return False
+        options = self.options
+        ttl = options.ttl if denial is None else min(options.ttl, options.denial_ttl)
+        old, new = self.store.upsert(
+            key, denial, ents, started=started, ttl=ttl, stale_window=options.stale_window
+        )
+        self._health.refreshes += 1
+        if self._listeners:
+            self._notify_refresh(key, old, new)
+        return True
+
+    def apply_usage(self, change: Mapping[str, Any]) -> bool:
+        """Make a usage answer or push the new base of its entitlement. Never raises."""
+        try:
+            return self.store.apply_usage(change)
+        except Exception:
+            logger.debug("ignoring a malformed usage answer", exc_info=True)
+            return False
+
+    def apply_measurements(self, measurements: Iterable[Mapping[str, Any]]) -> None:
+        """Apply usage reports' answers (a list of ``UsageMeasurementFragment``)."""
         try:
             for measurement in measurements:
-                try:
-                    self._apply_one(measurement)
-                except Exception:
-                    logger.debug("stigg_async: ignoring a malformed usage answer", exc_info=True)
+                self.apply_usage(measurement)
         except Exception:
-            logger.debug("stigg_async: ignoring malformed usage answers", exc_info=True)
+            logger.debug("ignoring malformed usage answers", exc_info=True)
 
-    def _apply_one(self, m: Mapping[str, Any]) -> None:
-        customer_id, feature_id = m.get("customerId"), m.get("featureId")
-        resource_id = m.get("resourceId") or None
-        usage = m.get("currentUsage")
-        if not isinstance(customer_id, str) or not isinstance(feature_id, str):
+    def mark_stale(self, keys: Iterable[Key]) -> None:
+        """Treat ``keys`` as needing a refresh (served labelled stale until then)."""
+        self.store.mark_stale(keys)
+
+    async def refresh_keys(self, keys: Sequence[Key]) -> None:
+        """Fetch ``keys`` now in batches through the one request path. Never raises."""
+        if self._closed or self._forked or self._loop is None:
             return
-        if isinstance(usage, bool) or not isinstance(usage, (int, float)):
-            return
-        if not math.isfinite(usage):
-            return
-        snap = self._store.entries.get((customer_id, resource_id))
-        if snap is None:
-            return
-        prior = snap.checks.get(feature_id)
-        if prior is None:
-            return
-        stamp = parse_datetime(m.get("timestamp"))
-        if (
-            stamp is not None
-            and prior.usage_written_ts is not None
-            and stamp < prior.usage_written_ts
-        ):
-            return  # an older answer arriving late
-        changes: dict[str, Any] = {"current_usage": float(usage)}
-        for field, name in (
-            ("usagePeriodStart", "usage_period_start"),
-            ("usagePeriodEnd", "usage_period_end"),
-            ("nextResetDate", "next_reset_date"),
-        ):
-            if m.get(field) is not None:
-                changes[name] = parse_datetime(m[field])
-        now = self._monotonic()
-        ent = dataclasses.replace(prior.ent, **changes)
-        check = compile_check(ent, snap, now, self._clock.now())
-        check.usage_written_at = now
-        check.usage_written_ts = stamp or prior.usage_written_ts
-        snap.checks[feature_id] = check
-        self._health.usage_updates += 1
-        if self._listeners and ent != prior.ent:
-            self._emit(
-                EntitlementsChange(
-                    customer_id, resource_id, frozenset({feature_id}), snap.denial, "usage"
-                )
-            )
+        await self._refresher.refresh(keys, self._retry)
 
     # -- listeners -----------------------------------------------------------------
 
@@ -696,7 +664,7 @@ class EntitlementCache:
             try:
                 outcome = callback(change)
             except Exception:
-                logger.exception("stigg_async: an entitlement listener raised; ignored")
+                logger.exception("an entitlement listener raised; ignored")
                 continue
             if inspect.isawaitable(outcome) and self._loop is not None:
                 task = asyncio.ensure_future(outcome)
@@ -707,7 +675,7 @@ class EntitlementCache:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.error(
-                "stigg_async: an async entitlement listener raised; ignored",
+                "an async entitlement listener raised; ignored",
                 exc_info=task.exception(),
             )
 
@@ -721,30 +689,39 @@ class EntitlementCache:
     @property
     def stats(self) -> EntitlementCacheStats:
         """Counters (see :class:`EntitlementCacheStats`)."""
-        from types import MappingProxyType
-
         h = self._health
+        refresher = self._refresher
+        fast = self.store.counters.fast_hits
         return EntitlementCacheStats(
-            hits=h.hits + self._hits,
+            hits=h.hits + fast,
+            fast_hits=fast,
             stale_hits=h.stale_hits,
             misses=h.misses,
             fallbacks=h.fallbacks,
             network_answers=h.network_answers,
             refreshes=h.refreshes,
-            failures=h.failures,
-            requests=h.requests,
+            failures=h.failures + refresher.failures + self._poller.errors,
+            requests=refresher.requests,
             evictions=h.evictions,
-            usage_updates=h.usage_updates,
-            batch_size=self._poller.batch_size,
-            batch_sizes=MappingProxyType(dict(h.batch_sizes)),
-            entries=len(self._store),
+            usage_updates=self.store.counters.usage_updates,
+            batch_size=refresher.batch_size,
+            batch_sizes=MappingProxyType(dict(refresher.batch_sizes)),
+            entries=len(self.store),
+            pending_usage_items=self.store.pending_items,
         )
 
     def __repr__(self) -> str:
         return (
             f"EntitlementCache(state={self._health.state.value!r}, "
-            f"entries={len(self._store)}, ttl={self._ttl:g})"
+            f"entries={len(self.store)}, ttl={self.options.ttl:g})"
         )
+
+
+def _auth_reason(exc: StiggAuthenticationError, interval: float) -> str:
+    return (
+        f"the API key was rejected (HTTP {exc.status}); entitlements are served from "
+        f"the cache or fallbacks and refreshes are retried every {interval:g}s"
+    )
 
 
 _FORK_MESSAGE = (

@@ -11,11 +11,14 @@ Rules, in order, for a check of ``feature_id`` with ``requested`` usage (default
    is a value, e.g. a maximum file size);
 5. ``hasUnlimitedUsage`` or ``hasSoftLimit`` grant;
 6. metered: once the usage period ended (``usagePeriodEnd`` / ``nextResetDate`` in the
-   past) the current usage counts as 0 until the next refresh; grant iff
-   ``currentUsage + requested <= usageLimit``, else ``RequestedUsageExceedingLimit``.
+   past) the server's usage counts as 0 until the next refresh; grant iff
+   ``currentUsage + pending + requested <= usageLimit``, else
+   ``RequestedUsageExceedingLimit``. ``pending`` is usage accepted here and not yet
+   acknowledged (DESIGN section 9); it counts in every period.
 
-The facade's warm path inlines rule 6 for speed; these functions are the reference
-it is tested against, and they answer every other path.
+The store's fast path (``_store.make_fast_path``) answers warm checks through
+:func:`answer_fresh` and memoised answers; :func:`evaluate` is the reference it is
+tested against, and it answers every other path.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from stigg_async._models._enums import AccessDeniedReason, FeatureType, MeterTyp
 
 __all__ = [
     "MEMO_SIZE",
+    "NO_MEMO",
     "answer_fresh",
     "build_snapshot",
     "compile_check",
@@ -52,7 +56,7 @@ MEMO_SIZE = 8
 
 # Shared by every check until its first memoised answer (an empty dict per check
 # would cost 64 bytes each); answer_fresh() swaps in a real dict, never mutates this.
-_NO_MEMO: dict[float, EntitlementResult] = {}
+NO_MEMO: dict[float, EntitlementResult] = {}
 
 _EXCEEDED = AccessDeniedReason.REQUESTED_USAGE_EXCEEDING_LIMIT
 _MISSING = AccessDeniedReason.NO_FEATURE_ENTITLEMENT_IN_SUBSCRIPTION
@@ -80,12 +84,14 @@ def compile_check(
     check = _Check()
     check.ent = ent
     check.usage = ent.current_usage
+    check.pending = 0.0
+    check.total = ent.current_usage
     check.limit = math.inf
     check.reset_at = math.inf
     check.usage_written_at = -math.inf
     check.usage_written_ts = None
     check.metered = False
-    check.memo = _NO_MEMO
+    check.memo = NO_MEMO
     check.snapshot = snapshot
     feature = ent.feature
     reason = ent.access_denied_reason
@@ -115,10 +121,7 @@ def compile_check(
         usage = check.usage if now_mono < check.reset_at else 0.0
         check.granted = usage <= check.limit
         check.reason = None if check.granted else _EXCEEDED
-    usage = check.usage if now_mono < check.reset_at else 0.0
-    check.result = EntitlementResult(
-        ent, check.granted, check.reason, None, usage, _FRESH, snapshot, ent.feature_id
-    )
+    check.result = None  # built on first use (answer_fresh), reset on every change
     return check
 
 
@@ -189,17 +192,19 @@ def evaluate(
         )
     if now_mono < check.reset_at:
         if requested_usage is None and source is _FRESH:
-            return check.result  # prebuilt when the snapshot was built
+            result = check.result  # built once until the usage or pending amount changes
+            return answer_fresh(check, None) if result is None else result
         usage = check.usage
     else:
         usage = 0.0
+    pending = check.pending
     if not check.metered:
         granted, reason = check.granted, check.reason
     else:
-        granted = usage + (requested_usage or 0.0) <= check.limit
+        granted = usage + pending + (requested_usage or 0.0) <= check.limit
         reason = None if granted else _EXCEEDED
     return EntitlementResult(
-        check.ent, granted, reason, requested_usage, usage, source, snapshot, feature_id
+        check.ent, granted, reason, requested_usage, usage, source, snapshot, feature_id, pending
     )
 
 
@@ -218,16 +223,19 @@ def fallback_entitlement(feature_id: str, fallback: Fallback | None) -> CachedEn
 
 
 def evaluate_fallback(
-    ent: CachedEntitlement, requested_usage: float | None, stamp: _Stamp
+    ent: CachedEntitlement, requested_usage: float | None, stamp: _Stamp, pending: float = 0.0
 ) -> EntitlementResult:
-    """Answer from a fallback entitlement: its grant, within its limit if it has one."""
+    """Answer from a fallback entitlement: its grant, within its limit if it has one.
+
+    ``pending`` (usage accepted here, unacknowledged) counts against that limit.
+    """
     granted = ent.is_granted
     reason = ent.access_denied_reason
     if (
         granted
         and ent.usage_limit is not None
         and not ent.has_unlimited_usage
-        and (requested_usage or 0.0) > ent.usage_limit
+        and pending + (requested_usage or 0.0) > ent.usage_limit
     ):
         granted, reason = False, _EXCEEDED
     elif not granted and reason is None:
@@ -241,17 +249,19 @@ def evaluate_fallback(
         EntitlementSource.FALLBACK,
         stamp,
         ent.feature_id,
+        pending,
     )
 
 
-def answer_fresh(check: _Check, requested_usage: float) -> EntitlementResult:
+def answer_fresh(check: _Check, requested_usage: float | None) -> EntitlementResult:
     """Build (and memoise) the fresh answer of ``check`` for ``requested_usage``.
 
     The caller has checked that the snapshot is fresh, the usage period lasts and
-    ``requested_usage`` is a finite number >= 0.
+    ``requested_usage`` is ``None`` or a finite number >= 0. The answer stays valid
+    until the check's usage or pending amount changes; the store then drops it.
     """
     if check.metered:
-        granted = check.usage + requested_usage <= check.limit
+        granted = check.total + (requested_usage or 0.0) <= check.limit
         reason = None if granted else _EXCEEDED
     else:
         granted, reason = check.granted, check.reason
@@ -267,10 +277,15 @@ def answer_fresh(check: _Check, requested_usage: float) -> EntitlementResult:
             _FRESH,
             check.snapshot,
             check.ent.feature_id,
+            check.pending,
+            None,
         ),
     )
+    if requested_usage is None:
+        check.result = result
+        return result
     memo = check.memo
-    if memo is _NO_MEMO:
+    if memo is NO_MEMO:
         memo = check.memo = {}
     if len(memo) < MEMO_SIZE:
         memo[requested_usage] = result

@@ -141,8 +141,14 @@ class EntitlementResult(tuple):  # type: ignore[type-arg]
         access_denied_reason: why it was denied (an ``AccessDeniedReason``), or ``None``.
         feature_id: the feature checked.
         requested_usage: the usage the check asked for (``None`` if it asked for none).
-        current_usage: the usage counted against the limit (0 after the usage period
-            ended, until the next refresh).
+        current_usage: the server's usage, counted against the limit (0 after the
+            usage period ended, until the next refresh).
+        pending_usage: usage accepted by this process and not yet acknowledged by
+            the server (tracked, or sent and awaiting an answer); it counts against
+            the limit too: a metered check is granted iff
+            ``current_usage + pending_usage + requested_usage <= usage_limit``.
+        idempotency_key: for :meth:`AsyncStigg.consume`, the key of the usage item
+            tracked with a granted answer; ``None`` otherwise.
         usage_limit, has_unlimited_usage, has_soft_limit, reset_period,
         usage_period_start, usage_period_end, next_reset_date: from the entitlement.
         feature: the :class:`FeatureInfo` (``None`` for fallbacks and missing features).
@@ -172,6 +178,8 @@ class EntitlementResult(tuple):  # type: ignore[type-arg]
     current_usage: float = property(itemgetter(4))  # type: ignore[assignment]
     source: EntitlementSource = property(itemgetter(5))  # type: ignore[assignment]
     feature_id: str = property(itemgetter(7))  # type: ignore[assignment]
+    pending_usage: float = property(itemgetter(8))  # type: ignore[assignment]
+    idempotency_key: str | None = property(itemgetter(9))  # type: ignore[assignment]
 
     def __new__(  # noqa: PLR0917 - positional on purpose: built on the hot path
         cls,
@@ -183,6 +191,8 @@ class EntitlementResult(tuple):  # type: ignore[type-arg]
         source: EntitlementSource,
         stamp: _Stamp,
         feature_id: str,
+        pending_usage: float = 0.0,
+        idempotency_key: str | None = None,
     ) -> EntitlementResult:
         return _new_tuple(
             cls,
@@ -195,8 +205,14 @@ class EntitlementResult(tuple):  # type: ignore[type-arg]
                 source,
                 stamp,
                 feature_id,
+                pending_usage,
+                idempotency_key,
             ),
         )
+
+    def with_idempotency_key(self, key: str) -> EntitlementResult:
+        """This answer, carrying the key of the usage item tracked with it."""
+        return _new_tuple(EntitlementResult, (*self[:9], key))
 
     @property
     def age(self) -> float:
@@ -246,11 +262,11 @@ class EntitlementResult(tuple):  # type: ignore[type-arg]
 
     @property
     def remaining_usage(self) -> float | None:
-        """``usage_limit - current_usage`` (never below 0); ``None`` when unlimited."""
+        """``usage_limit - current_usage - pending_usage``, at least 0; ``None``: unlimited."""
         ent: CachedEntitlement = self[0]
         if ent.usage_limit is None or ent.has_unlimited_usage:
             return None
-        return max(0.0, ent.usage_limit - float(self[4]))
+        return max(0.0, ent.usage_limit - float(self[4]) - float(self[8]))
 
     def __bool__(self) -> bool:
         raise TypeError("use result.is_granted, not the truth value of an EntitlementResult")
@@ -260,7 +276,8 @@ class EntitlementResult(tuple):  # type: ignore[type-arg]
         return (
             f"EntitlementResult(feature_id={self[7]!r}, is_granted={self[1]}, "
             f"access_denied_reason={None if reason is None else str(reason)!r}, "
-            f"current_usage={self[4]}, usage_limit={self[0].usage_limit}, "
+            f"current_usage={self[4]}, pending_usage={self[8]}, "
+            f"usage_limit={self[0].usage_limit}, "
             f"requested_usage={self[3]}, source={str(self[5])!r}, age={self.age:.3f})"
         )
 
@@ -361,8 +378,10 @@ class _Check:
 
     ``metered`` checks compare ``usage + requested <= limit`` (usage counts as 0 from
     ``reset_at`` on); the others answer ``granted``/``reason`` whatever is requested.
-    ``result`` is the prebuilt fresh answer for a check with no requested usage;
-    ``memo`` holds fresh answers for requested usages seen so far (bounded).
+    ``result`` is the fresh answer for a check with no requested usage (``None``
+    until built); ``memo`` holds fresh answers for requested usages seen so far
+    (bounded). Both are valid for the current ``usage`` and ``pending``: whoever
+    changes either resets them (see ``_store``).
     """
 
     __slots__ = (
@@ -371,10 +390,12 @@ class _Check:
         "limit",
         "memo",
         "metered",
+        "pending",
         "reason",
         "reset_at",
         "result",
         "snapshot",
+        "total",
         "usage",
         "usage_written_at",
         "usage_written_ts",
@@ -386,13 +407,15 @@ class _Check:
     metered: bool
     reason: AccessDeniedReason | None
     reset_at: float
-    result: EntitlementResult
+    result: EntitlementResult | None
     # Fresh answers by requested usage: a check is immutable (a write-through
     # replaces it), so an answer once built stays right while the snapshot is fresh
     # and the usage period lasts. Spares the warm path its only allocation.
     memo: dict[float, EntitlementResult]
     snapshot: _Snapshot
-    usage: float
+    usage: float  # the server's base
+    pending: float  # accepted here, not yet acknowledged (DESIGN section 9)
+    total: float  # usage + pending, kept in step by the store
     usage_written_at: float  # monotonic time of the last write-through (-inf: none)
     usage_written_ts: datetime | None  # the report's timestamp of that write-through
 

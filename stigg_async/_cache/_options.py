@@ -67,6 +67,12 @@ class EntitlementCacheOptions:
             and drops it (default 3,600).
         poll: run the background poller (default ``True``).
         poll_interval: seconds between refresh cycles (default 30).
+        safety_interval: seconds between refresh cycles while a push source (the
+            stream) reports itself healthy (default 300): the poller is then only a
+            safety net.
+        denial_ttl: seconds a customer-level denial (``CustomerNotFound``,
+            ``NoActiveSubscription``...) counts as fresh (default 5), so a customer
+            who just signed up through another process is seen quickly.
         poll_jitter: fraction of ``poll_interval`` randomised each cycle (default 0.1,
             so 27-33 s), so many processes do not poll in lockstep.
         batch_size: customers per GraphQL request, as aliases (default 50). Halved and
@@ -97,6 +103,8 @@ class EntitlementCacheOptions:
     idle_timeout: float = 3_600.0
     poll: bool = True
     poll_interval: float = 30.0
+    safety_interval: float = 300.0
+    denial_ttl: float = 5.0
     poll_jitter: float = 0.1
     batch_size: int = 50
     max_concurrent_batches: int = 4
@@ -111,6 +119,8 @@ class EntitlementCacheOptions:
             "ttl",
             "idle_timeout",
             "poll_interval",
+            "safety_interval",
+            "denial_ttl",
             "negative_ttl",
             "error_backoff",
             "auth_error_interval",

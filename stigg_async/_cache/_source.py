@@ -78,7 +78,7 @@ class StoreSink(Protocol):
         """Treat ``keys`` as needing a refresh (served labelled stale until then)."""
         ...
 
-    async def refresh(self, keys: Sequence[Key]) -> None:
+    async def refresh_keys(self, keys: Sequence[Key]) -> None:
         """Fetch ``keys`` from the API now, in batches, through the one request path."""
         ...
 

@@ -1,7 +1,14 @@
-"""Status and counters of the entitlement cache, as immutable snapshots for callers."""
+"""Status and counters of the entitlement cache, as immutable snapshots for callers.
+
+Data sources (the poller, the stream, the shared tier) report their own state to
+:class:`_Health` (the cache's :class:`~stigg_async._cache._source.StatusSink`); the
+cache's state derives from theirs: valid while any source delivers, interrupted
+while none does and one is failing.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -9,13 +16,18 @@ from datetime import datetime
 from enum import Enum
 from types import MappingProxyType
 
+from stigg_async._cache._source import SourceState
+
 __all__ = [
     "CacheState",
     "EntitlementCacheStats",
     "EntitlementCacheStatus",
+    "SourceState",
     "_Health",
     "describe_error",
 ]
+
+logger = logging.getLogger("stigg_async")
 
 
 class CacheState(str, Enum):
@@ -49,6 +61,8 @@ class EntitlementCacheStatus:
         reason: why the cache is in this state, in words (``"authentication failed;
             retrying every 300s"``), or ``None`` when ``VALID``.
         last_success: wall-clock time of the last successful refresh, if any.
+        sources: each data source's own state (``{"poller": SourceState.VALID,
+            "stream": SourceState.INTERRUPTED}``): which source is live.
 
     Example:
         >>> status = stigg.entitlement_status  # doctest: +SKIP
@@ -61,6 +75,7 @@ class EntitlementCacheStatus:
     last_error: str | None = None
     reason: str | None = None
     last_success: datetime | None = None
+    sources: Mapping[str, SourceState] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def is_healthy(self) -> bool:
@@ -73,7 +88,9 @@ class EntitlementCacheStats:
     """Counters since the cache started (monotonic, never reset).
 
     Attributes:
-        hits: checks answered from a fresh cached snapshot.
+        hits: checks answered from a fresh cached snapshot (``fast_hits`` of them by
+            the store's fast path, the rest by the slow path).
+        fast_hits: warm checks answered by the fast path.
         stale_hits: checks answered from a snapshot past its fresh window.
         misses: checks that found nothing cached for their key.
         fallbacks: checks answered from the fallback (nothing usable was known).
@@ -86,9 +103,12 @@ class EntitlementCacheStats:
         batch_size: the current aliases-per-request limit (halves on refusal).
         batch_sizes: how many requests were sent with each number of aliases.
         entries: keys currently cached.
+        pending_usage_items: usage items accepted and not yet settled (their amounts
+            count against limits in local checks).
     """
 
     hits: int = 0
+    fast_hits: int = 0
     stale_hits: int = 0
     misses: int = 0
     fallbacks: int = 0
@@ -101,6 +121,7 @@ class EntitlementCacheStats:
     batch_size: int = 0
     batch_sizes: Mapping[int, int] = field(default_factory=lambda: MappingProxyType({}))
     entries: int = 0
+    pending_usage_items: int = 0
 
 
 class _Health:
@@ -129,16 +150,62 @@ class _Health:
         self.usage_updates = 0
         self.batch_sizes: Counter[int] = Counter()
 
+        self.sources: dict[str, SourceState] = {}
+        self._reasons: dict[str, str | None] = {}
+        self.answered = False  # the API has answered a request with this key
+
     def enter(self, state: CacheState, reason: str | None = None) -> None:
         if state is not self.state:
             self.state = state
             self.since = self._now()
         self.reason = reason
 
-    def succeeded(self) -> None:
-        self.last_success = self._now()
-        if self.state is not CacheState.CLOSED:
+    def report(
+        self,
+        source: str,
+        state: SourceState,
+        *,
+        error: BaseException | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Record a data source's state; the cache's state follows (a StatusSink)."""
+        if self.state is CacheState.CLOSED:
+            return
+        before = self.sources.get(source)
+        self.sources[source] = state
+        if error is not None:
+            self.last_error = describe_error(error)
+            reason = reason or f"{source}: {self.last_error}"
+        self._reasons[source] = reason
+        if state is SourceState.VALID:
+            self.last_success = self._now()
+            if before is not SourceState.VALID:
+                if before is SourceState.INTERRUPTED:
+                    logger.info("%s recovered", source)
+                elif not self.answered:
+                    logger.info("%s: first successful refresh; entitlements are live", source)
+        elif state is SourceState.INTERRUPTED and before is not SourceState.INTERRUPTED:
+            from stigg_async._errors import StiggAuthenticationError
+
+            # A rejected key is a configuration error, not weather: say it loudly, once.
+            log = logger.error if isinstance(error, StiggAuthenticationError) else logger.warning
+            log("%s interrupted: %s", source, reason)
+        self._derive()
+
+    def _derive(self) -> None:
+        states = self.sources
+        if any(s is SourceState.VALID for s in states.values()):
+            self.answered = True
             self.enter(CacheState.VALID)
+            return
+        failing = [name for name, s in states.items() if s is SourceState.INTERRUPTED]
+        if failing:
+            self.enter(CacheState.INTERRUPTED, self._reasons.get(failing[0]))
+        elif self.state is not CacheState.INITIALIZING:
+            self.enter(CacheState.INITIALIZING, "no data source is delivering")
+
+    def close(self) -> None:
+        self.enter(CacheState.CLOSED, "closed")
 
     def is_valid(self) -> bool:
         return self.state is CacheState.VALID
@@ -150,6 +217,7 @@ class _Health:
             last_error=self.last_error,
             reason=self.reason,
             last_success=self.last_success,
+            sources=MappingProxyType(dict(self.sources)),
         )
 
 

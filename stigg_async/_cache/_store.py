@@ -1,22 +1,109 @@
-"""Where snapshots live: a plain dict for reads, cachetools for the LRU bound.
+"""The store: snapshots per key, usage in flight, and the fast path that reads them.
 
-The check path reads ``entries`` (a plain dict: ~0.05 µs per lookup) and never
-touches the LRU order; reads only set ``snapshot.used``. The poller turns those
-flags into LRU touches once per cycle, so recency costs nothing per check.
+Everything the check path reads lives here, and only here:
+
+* ``entries``: ``(customer_id, resource_id) -> _Snapshot`` (a plain dict: ~0.05 µs per
+  lookup). Reads set ``snapshot.used``; :meth:`EntitlementStore.sweep` turns those
+  flags into LRU touches once per poll cycle, so recency costs nothing per check.
+* pending usage (DESIGN section 9): a :class:`~stigg_async._cache._pending.Ledger`
+  per ``(key, feature_id)`` with items accepted and not yet acknowledged. Every change
+  writes the new pending amount into the cached check and drops its memoised
+  answers, so the next check is exact.
+* the fast path: :attr:`EntitlementStore.fast_check`, a function bound once (and
+  rebuilt after a fork) that answers warm checks or returns ``None`` for the cache's
+  slow path.
+
+The store implements the usage observer (``stigg_async._usage._observer``): the usage
+pipeline and the facade's awaited reports tell it what is in flight and how it ended.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
 from cachetools import LRUCache
 
-from stigg_async._cache._model import _Snapshot
+from stigg_async._cache._evaluator import NO_MEMO, answer_fresh, build_snapshot, compile_check
+from stigg_async._cache._model import (
+    CachedEntitlement,
+    EntitlementResult,
+    EntitlementsChange,
+    _Check,
+    _Snapshot,
+    parse_datetime,
+)
+from stigg_async._cache._pending import Ledger
+from stigg_async._models._enums import AccessDeniedReason
+from stigg_async._usage._items import UsageRecord
+from stigg_async._usage._observer import UsageOutcome
 
-__all__ = ["Key", "_Store"]
+__all__ = ["EntitlementStore", "FastCheck", "Key", "StoreCounters"]
 
 Key = tuple[str, "str | None"]
+
+#: ``fast_check(customer_id, feature_id, resource_id, requested_usage)``: the answer
+#: of a warm check, or ``None`` when the slow path must answer (miss, stale, period
+#: over, feature absent, bad ``requested_usage``). May raise ``TypeError`` for
+#: unhashable arguments; the caller then validates them.
+FastCheck = Callable[[Any, Any, Any, Any], "EntitlementResult | None"]
+
+_INF = math.inf
+
+
+class StoreCounters:
+    """Counters the fast path increments (plain attributes: a few ns each)."""
+
+    __slots__ = ("fast_hits", "usage_updates")
+
+    def __init__(self) -> None:
+        self.fast_hits = 0
+        self.usage_updates = 0
+
+
+def _miss(_c: Any, _f: Any, _r: Any, _u: Any) -> EntitlementResult | None:
+    return None
+
+
+def make_fast_path(
+    entries: dict[Key, _Snapshot], monotonic: Callable[[], float], counters: StoreCounters
+) -> FastCheck:
+    """The warm check: two dict lookups, a clock read, a few compares, a memo lookup."""
+    get = entries.get
+
+    def fast_check(
+        customer_id: Any, feature_id: Any, resource_id: Any, requested_usage: Any
+    ) -> EntitlementResult | None:
+        snap = get((customer_id, resource_id))
+        if snap is None:
+            return None
+        now = monotonic()
+        if now >= snap.fresh_until:
+            return None
+        check = snap.checks.get(feature_id)
+        if check is None or now >= check.reset_at:
+            return None
+        snap.used = True
+        counters.fast_hits += 1
+        if requested_usage is None:
+            result = check.result
+            return answer_fresh(check, None) if result is None else result
+        # Exact type test: bool is an int subclass and True would hit the memoised
+        # answer for 1; it must go to validation (and fail) instead.
+        kind = type(requested_usage)
+        if kind is float or kind is int:
+            result = check.memo.get(requested_usage)
+            if result is not None:
+                return result
+            if 0.0 <= requested_usage < _INF:
+                return answer_fresh(check, requested_usage)
+        counters.fast_hits -= 1  # not answered here after all
+        return None
+
+    return fast_check
 
 
 class _EvictingLRU(LRUCache[Key, None]):
@@ -32,41 +119,270 @@ class _EvictingLRU(LRUCache[Key, None]):
         return key, value
 
 
-class _Store:
-    """Snapshots by key, bounded to ``max_entries`` keys with LRU eviction.
+class EntitlementStore:
+    """Snapshots by key (bounded, LRU), pending usage, and the fast path over both.
 
     Also remembers, per key: when it was last read (for the idle sweep), until when a
     failed fetch blocks new fetches from checks (negative caching), and which keys
     have no data yet but are wanted (the poller retries them).
     """
 
-    def __init__(self, max_entries: int, on_evict: Callable[[Key], None]) -> None:
+    def __init__(
+        self,
+        *,
+        max_entries: int,
+        monotonic: Callable[[], float],
+        wall: Callable[[], datetime],
+        on_evict: Callable[[Key], None],
+        on_change: Callable[[EntitlementsChange], None],
+    ) -> None:
         self.entries: dict[Key, _Snapshot] = {}
-        self.last_used: dict[Key, float] = {}
-        self.negative: dict[Key, float] = {}
-        self.pending: dict[Key, float] = {}  # wanted keys with no data -> last read
+        self.counters = StoreCounters()
+        self._monotonic = monotonic
+        self._wall = wall
+        self._last_used: dict[Key, float] = {}
+        self._negative: dict[Key, float] = {}
+        self._wanted: dict[Key, float] = {}  # wanted keys with no data -> last read
         self._by_customer: dict[str, set[Key]] = {}
+        self._ledgers: dict[Key, dict[str, Ledger]] = {}  # in flight, by key and feature
         self._max_entries = max_entries
         self._lru = _EvictingLRU(max_entries, self._evicted)
         self._on_evict = on_evict
+        self._on_change = on_change
+        self._parked: dict[Key, _Snapshot] | None = None
+        self.fast_check: FastCheck = make_fast_path(self.entries, monotonic, self.counters)
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def put(self, key: Key, snapshot: _Snapshot, now: float) -> None:
-        """Store ``snapshot`` as the newest data for ``key`` (may evict the LRU key)."""
-        self.entries[key] = snapshot
-        self.negative.pop(key, None)
-        self.pending.pop(key, None)
-        self.last_used.setdefault(key, now)
+    # -- fork ----------------------------------------------------------------------
+
+    def park(self) -> None:
+        """In a forked child: answer nothing from the fast path until :meth:`unpark`."""
+        if self._parked is None:
+            self._parked = self.entries
+            self.fast_check = _miss
+
+    def unpark(self) -> None:
+        """Serve the parked data again (with its true age) through a new fast path."""
+        if self._parked is not None:
+            self._parked = None
+            self.fast_check = make_fast_path(self.entries, self._monotonic, self.counters)
+
+    # -- snapshots -----------------------------------------------------------------
+
+    def get(self, key: Key) -> _Snapshot | None:
+        """The snapshot of ``key`` (fresh or not), or ``None``."""
+        return self.entries.get(key)
+
+    def upsert(
+        self,
+        key: Key,
+        denial: AccessDeniedReason | None,
+        entitlements: Iterable[CachedEntitlement],
+        *,
+        started: float,
+        ttl: float,
+        stale_window: float,
+    ) -> tuple[_Snapshot | None, _Snapshot]:
+        """Store the state of ``key`` fetched at monotonic ``started``; returns (old, new).
+
+        Usage written through after the fetch left is kept (the answer may predate
+        it); pending usage is attached; unknown outcomes older than ``started`` are
+        settled by this answer.
+        """
+        now = self._monotonic()
+        wall = self._wall()
+        snap = build_snapshot(
+            key,
+            denial,
+            entitlements,
+            now_mono=now,
+            now_wall=wall,
+            ttl=ttl,
+            stale_window=stale_window,
+            monotonic=self._monotonic,
+        )
+        snap.fetch_started = started
+        old = self.entries.get(key)
+        if old is not None:
+            snap.used = old.used
+            for feature_id, check in snap.checks.items():
+                prior = old.checks.get(feature_id)
+                if prior is not None and prior.metered and prior.usage_written_at >= started:
+                    # A usage answer was written through after this fetch left: the
+                    # fetched value may predate it, so keep the written usage.
+                    snap.checks[feature_id] = self._keep_written_usage(
+                        snap, check.ent, prior, now, wall
+                    )
+        ledgers = self._ledgers.get(key)
+        if ledgers is not None:
+            for feature_id, ledger in list(ledgers.items()):
+                ledger.refreshed(started)
+                if not ledger:
+                    del ledgers[feature_id]
+                self._sync(key, feature_id, snap)
+            if not ledgers:
+                del self._ledgers[key]
+        self.entries[key] = snap
+        self._negative.pop(key, None)
+        self._wanted.pop(key, None)
+        self._last_used.setdefault(key, now)
         self._by_customer.setdefault(key[0], set()).add(key)
         self._lru[key] = None  # touch (and evict beyond max_entries)
+        return old, snap
+
+    @staticmethod
+    def _keep_written_usage(
+        snap: _Snapshot, fetched: CachedEntitlement, prior: _Check, now: float, wall: datetime
+    ) -> _Check:
+        written = prior.ent
+        ent = dataclasses.replace(
+            fetched,
+            current_usage=written.current_usage,
+            usage_period_start=written.usage_period_start,
+            usage_period_end=written.usage_period_end,
+            next_reset_date=written.next_reset_date,
+        )
+        check = compile_check(ent, snap, now, wall)
+        check.usage_written_at = prior.usage_written_at
+        check.usage_written_ts = prior.usage_written_ts
+        return check
+
+    def mark_stale(self, keys: Iterable[Key]) -> None:
+        """Make ``keys`` answer from the slow path (refetch, or serve labelled stale)."""
+        now = self._monotonic()
+        for key in keys:
+            snap = self.entries.get(key)
+            if snap is not None and snap.fresh_until > now:
+                snap.fresh_until = now
+
+    # -- usage: server answers -----------------------------------------------------
+
+    def apply_usage(self, m: Mapping[str, Any]) -> bool:
+        """Make a usage answer (``UsageMeasurementFragment`` shape) the new base.
+
+        The newest ``timestamp`` wins: an older answer never overwrites a newer one.
+        Returns True if a cached entitlement changed.
+        """
+        customer_id, feature_id = m.get("customerId"), m.get("featureId")
+        resource_id = m.get("resourceId") or None
+        usage = m.get("currentUsage")
+        if not isinstance(customer_id, str) or not isinstance(feature_id, str):
+            return False
+        if isinstance(usage, bool) or not isinstance(usage, (int, float)):
+            return False
+        if not math.isfinite(usage):
+            return False
+        key = (customer_id, resource_id)
+        snap = self.entries.get(key)
+        if snap is None:
+            return False
+        prior = snap.checks.get(feature_id)
+        if prior is None:
+            return False
+        stamp = parse_datetime(m.get("timestamp"))
+        if (
+            stamp is not None
+            and prior.usage_written_ts is not None
+            and stamp < prior.usage_written_ts
+        ):
+            return False  # an older answer arriving late
+        changes: dict[str, Any] = {"current_usage": float(usage)}
+        for field, name in (
+            ("usagePeriodStart", "usage_period_start"),
+            ("usagePeriodEnd", "usage_period_end"),
+            ("nextResetDate", "next_reset_date"),
+        ):
+            if m.get(field) is not None:
+                changes[name] = parse_datetime(m[field])
+        now = self._monotonic()
+        ent = dataclasses.replace(prior.ent, **changes)
+        check = compile_check(ent, snap, now, self._wall())
+        check.usage_written_at = now
+        check.usage_written_ts = stamp or prior.usage_written_ts
+        snap.checks[feature_id] = check
+        self._sync(key, feature_id, snap)
+        self.counters.usage_updates += 1
+        if ent != prior.ent:
+            self._on_change(
+                EntitlementsChange(
+                    customer_id, resource_id, frozenset({feature_id}), snap.denial, "usage"
+                )
+            )
+        return True
+
+    # -- usage in flight (the usage observer) --------------------------------------
+
+    def usage_accepted(self, record: UsageRecord) -> None:
+        """Count ``record`` as pending on its entitlement from now on."""
+        key = (record.customer_id, record.resource_id)
+        ledgers = self._ledgers.setdefault(key, {})
+        ledger = ledgers.get(record.feature_id)
+        if ledger is None:
+            ledger = ledgers[record.feature_id] = Ledger()
+        if ledger.add(record.idempotency_key, record.update_behavior, record.value):
+            self._sync(key, record.feature_id, self.entries.get(key))
+
+    def usage_settled(
+        self,
+        record: UsageRecord,
+        outcome: UsageOutcome,
+        measurement: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Settle ``record``: delivered or failed leave pending; unknown stays counted."""
+        key = (record.customer_id, record.resource_id)
+        ledgers = self._ledgers.get(key)
+        ledger = None if ledgers is None else ledgers.get(record.feature_id)
+        if outcome is UsageOutcome.UNKNOWN:
+            if ledger is not None:
+                ledger.mark_unknown(record.idempotency_key, self._monotonic())
+            return
+        if outcome is UsageOutcome.DELIVERED and measurement is not None:
+            self.apply_usage(measurement)  # the base first, then the item leaves pending
+        if ledgers is not None and ledger is not None and ledger.remove(record.idempotency_key):
+            if not ledger:
+                del ledgers[record.feature_id]
+                if not ledgers:
+                    del self._ledgers[key]
+            self._sync(key, record.feature_id, self.entries.get(key))
+
+    def pending_usage(self, key: Key, feature_id: str, base: float = 0.0) -> float:
+        """The pending amount of one entitlement over ``base`` (0 when nothing is in flight)."""
+        ledger = self._ledgers.get(key, {}).get(feature_id)
+        return 0.0 if ledger is None else ledger.pending(base)
+
+    @property
+    def pending_items(self) -> int:
+        """Usage items in flight, over all entitlements."""
+        return sum(len(ledger) for ledgers in self._ledgers.values() for ledger in ledgers.values())
+
+    def _sync(self, key: Key, feature_id: str, snap: _Snapshot | None) -> None:
+        """Write the pending amount into the cached check and drop its memoised answers."""
+        if snap is None:
+            return
+        check = snap.checks.get(feature_id)
+        if check is None:
+            return
+        ledger = self._ledgers.get(key, {}).get(feature_id)
+        pending = 0.0 if ledger is None else ledger.pending(check.usage)
+        check.pending = pending
+        check.total = check.usage + pending
+        check.result = None
+        check.memo = NO_MEMO
+
+    # -- keys: recency, eviction, negative caching ---------------------------------
 
     def touch(self, key: Key, now: float) -> None:
         """Record a read of ``key`` (LRU order and idle clock)."""
         if key in self._lru:
             self._lru[key] = None
-        self.last_used[key] = now
+        self._last_used[key] = now
+
+    def want(self, key: Key, now: float) -> None:
+        """Remember that ``key`` is read but has no data (the poller will fetch it)."""
+        if key not in self.entries:
+            self._wanted.setdefault(key, now)
 
     def remove(self, key: Key) -> bool:
         """Drop ``key`` entirely; False if it was not cached."""
@@ -80,8 +396,8 @@ class _Store:
 
     def _forget(self, key: Key) -> bool:
         existed = self.entries.pop(key, None) is not None
-        self.last_used.pop(key, None)
-        self.negative.pop(key, None)
+        self._last_used.pop(key, None)
+        self._negative.pop(key, None)
         keys = self._by_customer.get(key[0])
         if keys is not None:
             keys.discard(key)
@@ -89,15 +405,21 @@ class _Store:
                 del self._by_customer[key[0]]
         return existed
 
-    def keys_of(self, customer_id: str) -> set[Key]:
-        """Every cached key of one customer (all resources)."""
-        return set(self._by_customer.get(customer_id, ()))
+    def keys_of(self, customer_id: str) -> list[Key]:
+        """Every cached or wanted key of one customer (all resources)."""
+        keys = set(self._by_customer.get(customer_id, ()))
+        keys.update(k for k in self._wanted if k[0] == customer_id)
+        return sorted(keys, key=lambda k: k[1] or "")
+
+    def has_customer(self, customer_id: str) -> bool:
+        """True when a key of ``customer_id`` is cached (O(1))."""
+        return customer_id in self._by_customer
 
     def sweep(self, now: float, idle_timeout: float) -> tuple[list[Key], list[Key]]:
         """Fold read flags into the LRU; drop keys unread for ``idle_timeout``.
 
-        Returns ``(keys to refresh, keys dropped)``; pending keys (wanted, no data)
-        are included in the refresh list while they are still being read.
+        Returns ``(keys in use, keys dropped)``; wanted keys (no data yet) are in use
+        while they are still being read.
         """
         keep: list[Key] = []
         dropped: list[Key] = []
@@ -106,35 +428,39 @@ class _Store:
                 snapshot.used = False
                 self.touch(key, now)
                 keep.append(key)
-            elif now - self.last_used.get(key, now) > idle_timeout:
+            elif now - self._last_used.get(key, now) > idle_timeout:
                 self.remove(key)
                 dropped.append(key)
             else:
                 keep.append(key)
-        for key, last in list(self.pending.items()):
+        for key, last in list(self._wanted.items()):
             if now - last > idle_timeout:
-                del self.pending[key]
+                del self._wanted[key]
             elif key not in self.entries:
                 keep.append(key)
         return keep, dropped
 
     def may_fetch(self, key: Key, now: float) -> bool:
         """False while a recent failure for ``key`` is remembered."""
-        return self.negative.get(key, -math.inf) <= now
+        return self._negative.get(key, -math.inf) <= now
+
+    def forgive(self, key: Key) -> None:
+        """Forget a remembered failure of ``key`` (an explicit refresh)."""
+        self._negative.pop(key, None)
 
     def fail(self, keys: Iterable[Key], until: float, now: float) -> None:
         """Remember failures of ``keys`` until ``until``; keep data-less keys wanted."""
         for key in keys:
-            self.negative[key] = until
+            self._negative[key] = until
             if key not in self.entries:
-                self.pending[key] = now
+                self._wanted[key] = now
 
     def clear(self) -> None:
-        """Forget everything (on close)."""
+        """Forget every snapshot (on close); pending usage stays until it settles."""
         self.entries.clear()
-        self.last_used.clear()
-        self.negative.clear()
-        self.pending.clear()
+        self._last_used.clear()
+        self._negative.clear()
+        self._wanted.clear()
         self._by_customer.clear()
         # A new LRU rather than clear(): clear() pops items one by one through the
         # eviction hook and would count every key as evicted.

@@ -27,6 +27,7 @@ from stigg_async._errors import (
 from stigg_async._operations import Operation, operation
 from stigg_async._retry import RetryPolicy, is_transient, retry_delay
 from stigg_async._usage._items import EventRecord, UsageRecord, make_event, make_usage
+from stigg_async._usage._observer import UsageObserver, UsageOutcome
 from stigg_async._usage._options import UsagePipelineOptions
 from stigg_async._usage._queue import Batch, Lane, Signal
 from stigg_async._usage._stats import UsageCloseReport, UsageStats
@@ -97,6 +98,8 @@ class UsagePipeline:
         self._mono = clock.monotonic
         self._opts = opts = options or UsagePipelineOptions()
         self._on_measurements = on_measurements
+        #: Told about every usage item accepted and how it ended (the entitlement store).
+        self.observer: UsageObserver | None = None
         self._usage: Lane[UsageRecord] = Lane(
             "usage",
             operation("ReportUsageBulk"),
@@ -163,6 +166,12 @@ class UsagePipeline:
             created_at,
             self._mono(),
         )
+        if self._closing:
+            raise StiggClientStateError("usage cannot be tracked after the client is closed")
+        return self._offer(self._usage, record)
+
+    def track_usage_record(self, record: UsageRecord) -> bool:
+        """Queue a usage record built (and validated) by the caller; False when full."""
         if self._closing:
             raise StiggClientStateError("usage cannot be tracked after the client is closed")
         return self._offer(self._usage, record)
@@ -253,6 +262,9 @@ class UsagePipeline:
         lane.appended += 1
         self._queued += 1
         self._enqueued += 1
+        observer = self.observer
+        if observer is not None and lane is self._usage:
+            observer.usage_accepted(record)  # type: ignore[arg-type]
         size = len(queue)
         # Wake the flusher when a lane stops being empty (to time its partial batch)
         # and when it holds a full batch; not on every item.
@@ -408,6 +420,8 @@ class UsagePipeline:
                 "have landed; re-sending it with its idempotency key is safe)"
             )
             if usage:
+                # In flight at close: may have landed; counted until a refresh shows it.
+                self._settle(self._usage, usage, UsageOutcome.UNKNOWN)
                 self._fail(self._usage, usage, error, counted=False)
             if events:
                 self._fail(self._events, events, error, counted=False)
@@ -517,6 +531,7 @@ class UsagePipeline:
             error = StiggResponseError(f"unexpected {type(exc).__name__} while sending")
             unresolved = batch.unresolved
             self._resolve(batch, len(batch.records))
+            self._settle(lane, unresolved, UsageOutcome.UNKNOWN)
             self._fail(lane, unresolved, error)
         finally:
             if batch in lane.inflight:
@@ -577,13 +592,36 @@ class UsagePipeline:
                     return
                 exc.retries = attempt
                 self._resolve(batch, hi)
+                outcome = UsageOutcome.UNKNOWN if is_transient(exc) else UsageOutcome.FAILED
+                self._settle(lane, records, outcome)
                 self._fail(lane, records, exc)
                 return
             self._resolve(batch, hi)
             self._sent += len(records)
             if lane is self._usage:
-                await self._deliver_measurements(data.get(lane.op.root_field))
+                answers = data.get(lane.op.root_field)
+                self._settle(lane, records, UsageOutcome.DELIVERED, answers)
+                await self._deliver_measurements(answers)
             return
+
+    def _settle(
+        self, lane: Lane[R], records: Sequence[R], outcome: UsageOutcome, answers: Any = None
+    ) -> None:
+        """Tell the observer how usage items ended (each item exactly once)."""
+        observer = self.observer
+        if observer is None or lane is not self._usage:
+            return
+        by_index = answers if isinstance(answers, list) and len(answers) == len(records) else None
+        for index, record in enumerate(records):
+            answer = by_index[index] if by_index is not None else None
+            try:
+                observer.usage_settled(
+                    record,  # type: ignore[arg-type]
+                    outcome,
+                    answer if isinstance(answer, Mapping) else None,
+                )
+            except Exception:  # the cache must never break delivery
+                logger.exception("the usage observer raised; ignored")
 
     def _give_up_reason(self, records: Sequence[R], attempt: int) -> str | None:
         max_attempts = self._opts.max_attempts

@@ -15,7 +15,6 @@ from stigg_async._cache import (
     EntitlementSource,
     Fallback,
 )
-from stigg_async._cache._core import _after_fork_in_child
 from stigg_async._clock import FakeClock
 from stigg_async._errors import (
     GraphQLErrorDetail,
@@ -26,6 +25,7 @@ from stigg_async._errors import (
     StiggServerError,
     StiggValidationError,
 )
+from stigg_async._fork import _after_fork_in_child
 from stigg_async._models._enums import AccessDeniedReason as R
 from stigg_async._retry import RetryPolicy
 from tests.cache.conftest import MakeHost
@@ -96,7 +96,7 @@ async def test_warm_path_agrees_with_the_evaluator_for_every_rule(
     host = make_host()
     await host.prefetch(["customer-1"])
     cache = host._entitlements
-    snap = cache._entries[("customer-1", None)]
+    snap = cache.store.entries[("customer-1", None)]
     from stigg_async._cache._evaluator import evaluate
 
     for _ in range(2):  # before and after the usage period of f-rolling ends
@@ -317,7 +317,7 @@ async def test_poller_survives_unexpected_exceptions(
     host = make_host(poll=True, poll_interval=30)
     await host.prefetch(["customer-1"])
     cache = host._entitlements
-    original = cache._store.sweep
+    original = cache.store.sweep
     calls = 0
 
     def broken(now: float, idle: float) -> Any:
@@ -327,11 +327,10 @@ async def test_poller_survives_unexpected_exceptions(
             raise RuntimeError("boom")
         return original(now, idle)
 
-    cache._store.sweep = broken  # type: ignore[method-assign]
+    cache.store.sweep = broken  # type: ignore[method-assign]
     await clock.run_for(200, step=1)
     assert calls > 3
-    assert cache._poll_task is not None
-    assert not cache._poll_task.done()
+    assert cache.is_polling
     assert host.entitlement_stats.failures >= 2
 
 
@@ -386,7 +385,7 @@ async def test_eviction_keeps_entry_count_bounded(
     stats = host.entitlement_stats
     assert stats.entries == 5
     assert stats.evictions == 15
-    assert ("c19", None) in host._entitlements._entries
+    assert ("c19", None) in host._entitlements.store.entries
 
 
 async def test_idle_keys_are_dropped_and_no_longer_refreshed(
@@ -398,7 +397,7 @@ async def test_idle_keys_are_dropped_and_no_longer_refreshed(
     for _ in range(10):
         await clock.run_for(30, step=1)
         await host.get_entitlement("busy", "feature-bool")
-    entries = host._entitlements._entries
+    entries = host._entitlements.store.entries
     assert ("busy", None) in entries
     assert ("idle", None) not in entries
 
@@ -414,7 +413,7 @@ async def test_reported_usage_past_the_limit_flips_the_local_decision(
     assert (
         await host.get_entitlement("customer-1", "feature-metered", requested_usage=1)
     ).is_granted
-    host._entitlements.apply_usage(
+    host._entitlements.apply_measurements(
         [usage("customer-1", "feature-metered", 10, "2026-01-01T00:00:01Z")]
     )
     after = await host.get_entitlement("customer-1", "feature-metered", requested_usage=1)
@@ -427,8 +426,8 @@ async def test_older_usage_answer_never_overwrites_newer(make_host: MakeHost) ->
     host = make_host()
     await host.prefetch(["customer-1"])
     cache = host._entitlements
-    cache.apply_usage([usage("customer-1", "feature-metered", 9, "2026-01-01T00:00:05Z")])
-    cache.apply_usage([usage("customer-1", "feature-metered", 4, "2026-01-01T00:00:01Z")])
+    cache.apply_measurements([usage("customer-1", "feature-metered", 9, "2026-01-01T00:00:05Z")])
+    cache.apply_measurements([usage("customer-1", "feature-metered", 4, "2026-01-01T00:00:01Z")])
     result = await host.get_entitlement("customer-1", "feature-metered")
     assert result.current_usage == 9
 
@@ -442,7 +441,7 @@ async def test_refresh_that_left_before_a_write_through_does_not_regress_it(
     transport.gate = asyncio.Event()
     refresh = asyncio.ensure_future(host.refresh_entitlements("customer-1"))
     await asyncio.sleep(0)
-    host._entitlements.apply_usage(
+    host._entitlements.apply_measurements(
         [usage("customer-1", "feature-metered", 10, "2026-01-01T00:00:05Z")]
     )
     transport.gate.set()
@@ -458,7 +457,7 @@ async def test_usage_rolls_over_to_zero_when_the_period_ends(
     host = make_host(ttl=10_000)
     await host.prefetch(["customer-1"])
     end = (clock.now() + timedelta(minutes=5)).isoformat()
-    host._entitlements.apply_usage(
+    host._entitlements.apply_measurements(
         [usage("customer-1", "feature-metered", 10, "2026-01-01T00:00:01Z", usagePeriodEnd=end)]
     )
     assert not (
@@ -473,10 +472,10 @@ async def test_malformed_usage_answers_are_ignored(make_host: MakeHost) -> None:
     """apply_usage never raises, whatever it is given."""
     host = make_host()
     await host.prefetch(["customer-1"])
-    host._entitlements.apply_usage(
+    host._entitlements.apply_measurements(
         [{}, {"customerId": 1}, usage("customer-1", "feature-metered", "x", "bad")]  # type: ignore[list-item]
     )
-    host._entitlements.apply_usage(None)  # type: ignore[arg-type]
+    host._entitlements.apply_measurements(None)  # type: ignore[arg-type]
     assert (await host.get_entitlement("customer-1", "feature-metered")).current_usage == 3
 
 
@@ -497,7 +496,7 @@ async def test_listener_hears_changed_features_only(
         "entitlements": [entitlement("feature-bool"), metered("feature-metered", 20, 3)],
     }
     await host.refresh_entitlements("customer-1")
-    host._entitlements.apply_usage(
+    host._entitlements.apply_measurements(
         [usage("customer-1", "feature-metered", 5, "2026-01-01T00:00:01Z")]
     )
     assert [(c.feature_ids, c.cause) for c in changes] == [
@@ -601,7 +600,7 @@ async def test_close_leaves_no_task_and_reads_then_raise(
     await cache.aclose()
     assert cache.status.state is CacheState.CLOSED
     assert not cache._inflight
-    assert cache._poll_task is None
+    assert not cache.is_polling
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     assert all(t is pending or t.done() for t in others)
     pending.cancel()

@@ -32,9 +32,12 @@ CAMPAIGNS = "feature-02-campaigns"  # basic plan: limit 4 per MONTH
 
 
 class Client(_EntitlementMethods):
-    def __init__(self, cache: EntitlementCache, clock: FakeClock) -> None:
+    def __init__(
+        self, cache: EntitlementCache, clock: FakeClock, transport: GraphQLTransport
+    ) -> None:
         self._entitlements = cache
         self._clock = clock
+        self._transport = transport
 
 
 async def until(condition: Callable[[], bool], spins: int = 200_000) -> None:
@@ -52,7 +55,7 @@ async def run_for(clock: FakeClock, cache: EntitlementCache, seconds: float, ste
     while elapsed < seconds:
         await clock.run_for(step, step=step)
         elapsed += step
-        await until(lambda: cache._poll_task is None or clock.pending_sleepers >= 1)
+        await until(lambda: not cache.is_polling or clock.pending_sleepers >= 1)
 
 
 @pytest.fixture
@@ -84,7 +87,7 @@ async def make_client(emu: Emulator, clock: FakeClock) -> AsyncIterator[Callable
         )
         cache.start()
         opened.append((cache, transport))
-        return Client(cache, clock)
+        return Client(cache, clock, transport)
 
     yield make
     for cache, transport in opened:
@@ -134,13 +137,13 @@ async def test_reported_usage_flips_the_check_locally_and_rolls_over(
     """A reportUsage answer written through denies past the limit; a new period resets it."""
     client = make_client(ttl=10**8)
     assert (await client.get_entitlement("customer-1", CAMPAIGNS, requested_usage=4)).is_granted
-    transport = client._entitlements._transport
+    transport = client._transport
     data = await transport.execute(
         operation("ReportUsage"),
         {"input": {"customerId": "customer-1", "featureId": CAMPAIGNS, "value": 4}},
     )
     requests = emu.counters.total
-    client._entitlements.apply_usage([data["reportUsage"]])
+    client._entitlements.apply_measurements([data["reportUsage"]])
     denied = await client.get_entitlement("customer-1", CAMPAIGNS, requested_usage=1)
     assert (denied.is_granted, denied.current_usage) == (False, 4)
     assert denied.access_denied_reason is R.REQUESTED_USAGE_EXCEEDING_LIMIT

@@ -61,8 +61,7 @@ async def test_r2_outage_serves_stale_and_recovers_within_one_poll_interval(ledg
             assert took <= POLL_INTERVAL
             after = await stigg.get_entitlement(customers[0], FEATURES[0])
             assert after.source is EntitlementSource.FRESH_CACHE
-            assert stigg._entitlements._poll_task is not None
-            assert not stigg._entitlements._poll_task.done()
+            assert stigg._entitlements.is_polling
     ledger.cases += len(cached) + 1
     ledger.faults += 1
     ledger.lines.append(

@@ -216,7 +216,5 @@ async def test_r3_bad_inputs_raise_typed_errors_and_send_nothing(setup, ledger) 
     assert stigg.usage_stats.enqueued == 0
     status = stigg.entitlement_status
     assert status.state is CacheState.VALID
-    poll_task = stigg._entitlements._poll_task
-    assert poll_task is not None
-    assert not poll_task.done()
+    assert stigg._entitlements.is_polling
     assert not wrong, "\n".join(wrong)

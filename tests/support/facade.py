@@ -28,7 +28,7 @@ class CacheSpy:
     async def aclose(self) -> None:
         return None
 
-    def apply_usage(self, measurements: Iterable[Mapping[str, Any]]) -> None:
+    def apply_measurements(self, measurements: Iterable[Mapping[str, Any]]) -> None:
         self.applied.extend(measurements)
 
     async def refresh_customer(self, customer_id: str) -> None:
@@ -41,5 +41,5 @@ def make_client(url: str, **kwargs: Any) -> tuple[AsyncStigg, CacheSpy]:
     client = AsyncStigg(api_key=API_KEY, api_url=url, **kwargs)
     spy = CacheSpy()
     client._entitlements = spy  # type: ignore[assignment]
-    client._usage._on_measurements = spy.apply_usage  # type: ignore[attr-defined]
+    client._usage._on_measurements = spy.apply_measurements  # type: ignore[attr-defined]
     return client, spy
