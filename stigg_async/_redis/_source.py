@@ -4,7 +4,7 @@
 state and usage change another process published (for keys this process has or
 wants), re-reads its keys from Redis after every (re)connection, and announces the
 keys it uses so the refresher covers them. While this process leads, it runs the
-fleet's refresh cycle through ``StoreSink.refresh`` (the cache writes what it fetches
+fleet's refresh cycle through ``StoreSink.refresh_keys`` (the cache writes what it fetches
 into Redis through ``RedisTier.note_fetched``).
 
 Status: ``VALID`` while subscribed (reason: the role), ``INTERRUPTED`` while Redis is
@@ -214,7 +214,7 @@ class RedisSource:
         if keys is None:
             return 0
         wanted = list(dict.fromkeys([*keys, *sink.keys_in_use()]))
-        await sink.refresh(wanted)
+        await sink.refresh_keys(wanted)
         self.fleet_refreshes += 1
         return len(wanted)
 

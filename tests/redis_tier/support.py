@@ -2,7 +2,7 @@
 
 ``StoreSinkRecorder`` plays the cache's side of the data-source interface (it is
 what the tier talks to, not a stand-in for Redis): it keeps what it was fed and, on
-``refresh``, fetches through a given function and hands the answers to the tier as
+``refresh_keys``, fetches through a given function and hands the answers to the tier as
 the cache does (``RedisTier.note_fetched``).
 """
 
@@ -80,7 +80,7 @@ class StoreSinkRecorder:
     def mark_stale(self, keys: Iterable[Key]) -> None:
         self.stale.extend(keys)
 
-    async def refresh(self, keys: Sequence[Key]) -> None:
+    async def refresh_keys(self, keys: Sequence[Key]) -> None:
         self.refreshed.append(list(keys))
         if self.fetch is None:
             return
