@@ -20,7 +20,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from benchmarks import b1_warm, b2_network, b3_stampede, b4_poller, b5_usage, b6_startup
+from benchmarks import (
+    b1_warm,
+    b2_network,
+    b3_stampede,
+    b4_poller,
+    b5_usage,
+    b6_startup,
+    b8_redis,
+)
 from benchmarks._harness import Config, Row, machine
 from benchmarks._report import markdown, table
 
@@ -33,6 +41,7 @@ BENCHMARKS: dict[str, Callable[[Config], list[Row]]] = {
     "B4": b4_poller.run,
     "B5": b5_usage.run,
     "B6": b6_startup.run,
+    "B8": b8_redis.run,
 }
 
 

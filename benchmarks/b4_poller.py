@@ -85,7 +85,9 @@ async def _memory(config: Config) -> tuple[float, int]:
                 after = tracemalloc.take_snapshot()
             finally:
                 tracemalloc.stop()
-            entitlements = sum(len(cache.store.entries[k].checks) for keys, _ in bodies for k in keys)
+            entitlements = sum(
+                len(cache.store.entries[k].checks) for keys, _ in bodies for k in keys
+            )
     grown = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
     return grown / entitlements, entitlements
 
