@@ -79,7 +79,8 @@ async def _tier(url: str, env: str) -> RedisTier:
 async def consume(url: str, env: str, calls: int) -> dict[str, Any]:
     tier = await _tier(url, env)
     try:
-        while not await tier.client.exists(f"{tier.ns.prefix}go"):
+        # Polling Redis for the start signal: the signal comes from another process.
+        while not await tier.client.exists(f"{tier.ns.prefix}go"):  # noqa: ASYNC110
             await asyncio.sleep(0.005)
         decisions = await asyncio.gather(
             *(tier.consume(KEY, FEATURE, 1, uuid.uuid4().hex) for _ in range(calls))

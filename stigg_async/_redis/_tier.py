@@ -49,6 +49,9 @@ FAILURES: tuple[type[BaseException], ...] = (RedisError, OSError, asyncio.Timeou
 
 _HEALTHY = (Role.LEADER, Role.FOLLOWER)
 _CHUNK = 200  # commands per pipeline round trip
+# Script calls in flight per process: a burst of consumes queues here instead of
+# exhausting the connection pool (which redis-py reports as an error).
+_MAX_IN_FLIGHT = 32
 
 
 class WriteResult:
@@ -119,6 +122,7 @@ class RedisTier:
         self._owns_client = options.client is None
         self._client: Any = options.client
         self._scripts: dict[str, AsyncScript] = {}
+        self._gate = asyncio.Semaphore(_MAX_IN_FLIGHT)
         self.role = Role.OFF
         self.fence = 0
         self._held = False
@@ -169,6 +173,7 @@ class RedisTier:
                 socket_connect_timeout=timeout,
                 # One attempt per call: the tier has its own fallback and rejoin.
                 retry=Retry(NoBackoff(), 0),
+                max_connections=_MAX_IN_FLIGHT * 2,
             )
         if not self._scripts:
             for name in ("ACQUIRE_LEASE", "RENEW_LEASE", "RELEASE_LEASE", "WRITE_STATE"):
@@ -248,10 +253,12 @@ class RedisTier:
 
     async def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
         script = self._scripts[name]
-        # A caller-owned client may have no socket timeout: bound every call here.
-        return await asyncio.wait_for(
-            script(keys=keys, args=args), self.options.operation_timeout * 2
-        )
+        async with self._gate:
+            # A caller-owned client may have no socket timeout: bound every call here
+            # (after the queue: waiting for a turn is not Redis being slow).
+            return await asyncio.wait_for(
+                script(keys=keys, args=args), self.options.operation_timeout * 2
+            )
 
     def _now_ms(self) -> int:
         return epoch_ms(self._clock.now())

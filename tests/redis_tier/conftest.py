@@ -26,7 +26,10 @@ def clock() -> FakeClock:
 def options(stigg_redis_server: RedisServerProcess) -> SharedCacheOptions:
     """Options with an environment of its own, so tests never see each other's keys."""
     return SharedCacheOptions(
-        redis_url=stigg_redis_server.url, environment=f"t-{uuid.uuid4().hex[:12]}"
+        redis_url=stigg_redis_server.url,
+        environment=f"t-{uuid.uuid4().hex[:12]}",
+        # Generous: a loaded CI machine must not look like Redis being down.
+        operation_timeout=5,
     )
 
 

@@ -251,3 +251,15 @@ async def test_observer_mirrors_tracked_usage_and_settles_it(make_tier: MakeTier
     assert await tier.pending(KEY, FEATURE) == 0
     assert seen == ["accepted", "accepted", "accepted", "delivered", "failed"]
     await observer.aclose()
+
+
+async def test_a_large_burst_in_one_process_queues_instead_of_failing(
+    make_tier: MakeTier, clock
+) -> None:
+    """500 concurrent consumes in one process all get an answer; Redis stays 'up'."""
+    tier = await make_tier()
+    await tier.write_state(KEY, metered_state("customer-1", limit=123), started=clock.monotonic())
+    decisions = await asyncio.gather(*(tier.consume(KEY, FEATURE, 1, _key()) for _ in range(500)))
+    assert all(d is not None for d in decisions)
+    assert sum(1 for d in decisions if d is not None and d.is_granted) == 123
+    assert tier.healthy
