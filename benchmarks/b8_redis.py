@@ -133,7 +133,7 @@ def run(config: Config) -> list[Row]:
         Row(
             "B8.burst",
             f"burst over {WORKERS} processes vs limit {limit}: grants off exact",
-            abs(granted - limit),
+            float(abs(granted - limit)),
             "grants",
             Target("<=", 0),
             note=f"{WORKERS}x{per_worker} concurrent consumes, {granted} granted",
