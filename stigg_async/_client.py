@@ -29,6 +29,8 @@ from stigg_async._facade_promotions import _PromotionMethods
 from stigg_async._facade_reporting import _ReportingMethods
 from stigg_async._facade_subscriptions import _SubscriptionMethods
 from stigg_async._facade_usage import _UsageMethods
+from stigg_async._redis._factory import create_shared_cache, resolve_shared_cache
+from stigg_async._redis._options import SharedCacheOptions
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import DEFAULT_API_URL, GraphQLTransport
 from stigg_async._usage import UsageCloseReport, UsagePipeline, UsagePipelineOptions
@@ -64,6 +66,11 @@ class AsyncStigg(
         usage: options of the buffered usage pipeline.
         max_connections: size of the HTTP connection pool (default 100).
         clock: time source (tests pass a ``FakeClock``).
+        redis_url: share the entitlement cache with the other processes of a fleet
+            through Redis (``docs/redis.md``): a ``redis://`` URL or a
+            ``redis.asyncio.Redis`` you own. Defaults to ``STIGG_REDIS_URL``; needs the
+            ``redis`` extra. Without it nothing is shared.
+        shared_cache: options of the shared tier (lease, ttls, key prefix).
 
     Example:
         >>> import asyncio
@@ -86,6 +93,8 @@ class AsyncStigg(
         usage: UsagePipelineOptions | None = None,
         max_connections: int = 100,
         clock: Clock | None = None,
+        redis_url: Any = None,
+        shared_cache: SharedCacheOptions | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not key or not isinstance(key, str) or not key.strip():
@@ -133,6 +142,14 @@ class AsyncStigg(
             clock=self._clock,
             options=entitlements or EntitlementCacheOptions(),
         )
+        shared_options = resolve_shared_cache(redis_url, shared_cache)
+        self._shared = (
+            None
+            if shared_options is None
+            else create_shared_cache(shared_options, api_key=key, clock=self._clock)
+        )
+        if self._shared is not None:
+            self._entitlements.use_shared_tier(self._shared, self._shared.source)
         self._usage = self._new_usage_pipeline()
         self._fork_generation = _fork.generation()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -147,8 +164,11 @@ class AsyncStigg(
             options=self._usage_options,
             on_measurements=self._entitlements.apply_measurements,
         )
-        # Usage in flight counts in local checks (DESIGN section 9).
-        pipeline.observer = self._entitlements.store
+        # Usage in flight counts in local checks (DESIGN section 9), and in the
+        # fleet's pending usage when a shared tier is configured.
+        store = self._entitlements.store
+        shared = getattr(self, "_shared", None)
+        pipeline.observer = store if shared is None else shared.wrap_observer(store)
         return pipeline
 
     # -- life cycle --------------------------------------------------------------
@@ -183,6 +203,8 @@ class AsyncStigg(
         self._state = "open"
         try:
             await self._transport.open()
+            if self._shared is not None:
+                await self._shared.start()  # takes a role before the sources start
             self._entitlements.start()
             self._usage.start()
         except BaseException:
@@ -252,6 +274,8 @@ class AsyncStigg(
             try:
                 if was_open and same_process:
                     await self._entitlements.aclose()
+                    if self._shared is not None:
+                        await self._shared.aclose()
             finally:
                 await self._transport.close()
         return self._close_report

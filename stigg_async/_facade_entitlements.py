@@ -25,6 +25,7 @@ from stigg_async._cache import (
 from stigg_async._cache._model import EntitlementSource
 from stigg_async._clock import Clock
 from stigg_async._errors import StiggQueueFullError, StiggValidationError
+from stigg_async._facade_shared import consume_shared
 from stigg_async._usage import UsagePipeline
 from stigg_async._usage._items import make_usage
 from stigg_async._usage._keys import new_key
@@ -198,6 +199,19 @@ class _EntitlementMethods:
         """
         customer, feature, resource, _ = _validated(customer_id, feature_id, resource_id, None)
         requested = _check_amount(amount)
+        shared = getattr(self, "_shared", None)
+        if shared is not None and shared.healthy:
+            fleet = await consume_shared(
+                self,
+                shared,
+                customer=customer,
+                feature=feature,
+                resource=resource,
+                amount=requested,
+            )
+            if fleet is not None:
+                return fleet
+            # Redis failed or knows nothing: decide in this process (exact here only).
         result = self._entitlements.store.fast_check(customer, feature, resource, requested)
         if result is None:
             cache = self._entitlements

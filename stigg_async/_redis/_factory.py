@@ -16,8 +16,11 @@ from stigg_async._redis._options import REDIS_URL_ENV, SharedCacheOptions
 
 if TYPE_CHECKING:
     from stigg_async._redis._tier import RedisTier
+    from stigg_async._redis._wiring import SharedCache
 
-__all__ = ["create_tier", "resolve_shared_cache"]
+__all__ = ["create_shared_cache", "create_tier", "resolve_shared_cache"]
+
+_MISSING = "a Redis shared cache needs redis-py: pip install 'stigg-async[redis]'"
 
 
 def resolve_shared_cache(
@@ -62,7 +65,14 @@ def create_tier(options: SharedCacheOptions, *, api_key: str, clock: Clock) -> R
     try:
         from stigg_async._redis._tier import RedisTier
     except ImportError:
-        raise StiggConfigurationError(
-            "a Redis shared cache needs redis-py: pip install 'stigg-async[redis]'"
-        ) from None
+        raise StiggConfigurationError(_MISSING) from None
     return RedisTier(options, api_key=api_key, clock=clock)
+
+
+def create_shared_cache(options: SharedCacheOptions, *, api_key: str, clock: Clock) -> SharedCache:
+    """Build (not start) what ``AsyncStigg`` uses; raises when redis-py is not installed."""
+    try:
+        from stigg_async._redis._wiring import SharedCache
+    except ImportError:
+        raise StiggConfigurationError(_MISSING) from None
+    return SharedCache(options, api_key=api_key, clock=clock)

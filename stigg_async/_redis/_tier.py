@@ -525,6 +525,27 @@ class RedisTier:
         raw = await fetch(key)
         return None if raw is None else SharedState(dict(raw), started, 0)
 
+    async def acquire_fill_lock(self, key: Key) -> bool | None:
+        """Take ``key``'s short fetch lock: True taken, False held by another, None down."""
+        if not self.healthy:
+            return None
+        try:
+            got = await asyncio.wait_for(
+                self._client.set(
+                    self.ns.fill_lock(key), self._token, nx=True, px=self._lock_ttl_ms
+                ),
+                self.options.operation_timeout * 2,
+            )
+        except FAILURES as exc:
+            self._failed(exc)
+            return None
+        return bool(got)
+
+    async def release_fill_lock(self, key: Key) -> None:
+        """Release ``key``'s fetch lock if this process holds it."""
+        with contextlib.suppress(*FAILURES):
+            await self._run("RELEASE_LEASE", [self.ns.fill_lock(key)], [self._token])
+
     async def wait_for_fill(self, key: Key, timeout: float) -> bool:
         """Wait until a state of ``key`` is published (see :meth:`filled`) or ``timeout``."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
