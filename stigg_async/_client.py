@@ -12,7 +12,7 @@ import asyncio
 import math
 import os
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stigg_async import _fork
 from stigg_async._cache import EntitlementCache, EntitlementCacheOptions
@@ -31,6 +31,9 @@ from stigg_async._facade_subscriptions import _SubscriptionMethods
 from stigg_async._facade_usage import _UsageMethods
 from stigg_async._redis._factory import create_shared_cache, resolve_shared_cache
 from stigg_async._redis._options import SharedCacheOptions
+
+if TYPE_CHECKING:
+    from stigg_async._redis._tier import SharedTierStatus
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import DEFAULT_API_URL, GraphQLTransport
 from stigg_async._usage import UsageCloseReport, UsagePipeline, UsagePipelineOptions
@@ -177,6 +180,19 @@ class AsyncStigg(
     def api_url(self) -> str:
         """The GraphQL endpoint this client talks to."""
         return str(self._transport.url)
+
+    @property
+    def shared_cache_status(self) -> SharedTierStatus | None:
+        """This process's place in a fleet sharing Redis (``None`` without ``redis_url``).
+
+        ``role`` is ``leader`` (refreshes for the fleet), ``follower``, ``standalone``
+        (Redis unreachable: polling on its own) or ``off``; see docs/redis.md.
+
+        Example:
+            >>> stigg.shared_cache_status.role  # doctest: +SKIP
+            <Role.FOLLOWER: 'follower'>
+        """
+        return None if self._shared is None else self._shared.status()
 
     @property
     def is_closed(self) -> bool:
