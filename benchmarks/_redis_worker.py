@@ -4,6 +4,9 @@
 signal, fires CALLS concurrent ``consume`` calls and prints how many were granted.
 ``python -m benchmarks._redis_worker listen URL ENV COUNT`` subscribes (RedisSource)
 and prints, per published state, the wall time it was applied.
+``python -m benchmarks._redis_worker fleet URL ENV JSON`` opens an AsyncStigg (with
+the shared tier when ENV is not ``-``), loads the customers, waits for the start
+signal, and prints the API requests it sent during the window.
 """
 
 from __future__ import annotations
@@ -107,10 +110,52 @@ async def listen(url: str, env: str, count: int) -> dict[str, Any]:
         await tier.aclose()
 
 
+async def fleet(url: str, env: str, cfg: dict[str, Any]) -> dict[str, Any]:
+    import redis.asyncio as redis
+
+    from stigg_async import AsyncStigg, EntitlementCacheOptions
+
+    shared = env != "-"
+    client = AsyncStigg(
+        api_key=cfg["api_key"],
+        api_url=cfg["api_url"],
+        redis_url=url if shared else None,
+        shared_cache=(
+            SharedCacheOptions(environment=env, refresh_interval=cfg["interval"])
+            if shared
+            else None
+        ),
+        entitlements=EntitlementCacheOptions(poll_interval=cfg["interval"], poll_jitter=0),
+    )
+    control = redis.Redis.from_url(url)
+    async with client:
+        customers = cfg["customers"]
+        for customer in customers:  # reads: a miss goes to Redis first, then the API
+            await client.get_entitlement(customer, FEATURE)
+        print("ready", flush=True)
+        while not await control.exists(f"{cfg['signal']}:go"):  # noqa: ASYNC110 - another process
+            await asyncio.sleep(0.01)
+        before = client.entitlement_stats.requests
+        deadline = time.monotonic() + cfg["window"]
+        while time.monotonic() < deadline:
+            for customer in customers[:50]:
+                await client.get_entitlement(customer, FEATURE)
+            await asyncio.sleep(0.05)
+        requests = client.entitlement_stats.requests - before
+        status = client.shared_cache_status
+        role = "standalone" if status is None else str(status.role)
+    await control.aclose()
+    return {"requests": requests, "role": role}
+
+
 def main() -> None:
-    mode, url, env, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    fn = consume if mode == "consume" else listen
-    print(json.dumps(asyncio.run(fn(url, env, n))), flush=True)
+    mode, url, env = sys.argv[1], sys.argv[2], sys.argv[3]
+    if mode == "fleet":
+        result = asyncio.run(fleet(url, env, json.loads(sys.argv[4])))
+    else:
+        fn = consume if mode == "consume" else listen
+        result = asyncio.run(fn(url, env, int(sys.argv[4])))
+    print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":

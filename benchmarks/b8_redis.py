@@ -7,9 +7,11 @@
 * propagation: a refresher's write reaching 8 subscribed processes (p50 and p99 of
   write-to-applied, wall clock on one machine).
 
-Not measured here (the tier is not wired into ``AsyncStigg`` yet, see docs/redis.md):
-API requests per refresh cycle for the fleet, and the warm check with Redis
-configured (the hot path does not touch Redis; B1 is the floor).
+* API requests per refresh cycle: 8 ``AsyncStigg`` processes x 1,000 customers on
+  the emulator (a subprocess) sharing Redis, against one process without Redis, over
+  the same window with the same interval;
+* the warm check (``get_entitlement`` of a cached boolean) with Redis configured,
+  against the same client without Redis (the hot path never touches Redis).
 """
 
 from __future__ import annotations
@@ -110,11 +112,110 @@ async def _propagation(url: str, writes: int) -> list[float]:
     return sorted(latencies)
 
 
+def _spawn_fleet(url: str, env: str, cfg: dict[str, object]) -> subprocess.Popen[str]:
+    args = [sys.executable, "-m", "benchmarks._redis_worker", "fleet", url, env, json.dumps(cfg)]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+
+
+async def _provision(api_url: str, key: str, count: int) -> list[str]:
+    from stigg_async import AsyncStigg
+
+    ids = [f"b8-{uuid.uuid4().hex[:10]}" for _ in range(count)]
+    async with AsyncStigg(api_key=key, api_url=api_url) as admin:
+        for customer in ids:
+            await admin.provision_customer(
+                customer_id=customer, subscription_params={"planId": "plan-revvenu-basic"}
+            )
+    return ids
+
+
+async def _fleet_requests(
+    url: str, api_url: str, key: str, customers: list[str], workers: int, window: float
+) -> tuple[float, float, float]:
+    """Requests per cycle: (fleet of ``workers`` with Redis, one process without, cycles)."""
+    interval = 1.0
+    cfg = {"api_key": key, "api_url": api_url, "customers": customers, "interval": interval,
+           "window": window}  # fmt: skip
+
+    async def run(envs: list[str]) -> list[dict[str, object]]:
+        signal = uuid.uuid4().hex[:8]
+        procs = [_spawn_fleet(url, env, {**cfg, "signal": signal}) for env in envs]
+        for proc in procs:
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "ready"
+        tier = await _leader(url, uuid.uuid4().hex[:8])
+        await tier.client.set(f"{signal}:go", "1")
+        await tier.aclose()
+        out = []
+        for proc in procs:
+            stdout, _ = proc.communicate(timeout=300)
+            out.append(json.loads(stdout.strip().splitlines()[-1]))
+        return out
+
+    env = uuid.uuid4().hex[:8]
+    fleet = await run([env] * workers)
+    alone = await run(["-"])
+    cycles = window / interval
+    fleet_total = sum(int(r["requests"]) for r in fleet)  # type: ignore[call-overload]
+    alone_total = int(alone[0]["requests"])  # type: ignore[call-overload]
+    return fleet_total / cycles, alone_total / cycles, cycles
+
+
+async def _warm_check_us(url: str, api_url: str, key: str, customer: str, calls: int) -> float:
+    from stigg_async import AsyncStigg
+
+    client = AsyncStigg(api_key=key, api_url=api_url, redis_url=url)
+    async with client:
+        await client.get_entitlement(customer, "feature-01-templates")
+        started = time.perf_counter()
+        for _ in range(calls):
+            await client.get_entitlement(customer, "feature-01-templates")
+        return (time.perf_counter() - started) / calls * 1e6
+
+
+async def _warm_check_plain_us(api_url: str, key: str, customer: str, calls: int) -> float:
+    from stigg_async import AsyncStigg
+
+    async with AsyncStigg(api_key=key, api_url=api_url) as client:
+        await client.get_entitlement(customer, "feature-01-templates")
+        started = time.perf_counter()
+        for _ in range(calls):
+            await client.get_entitlement(customer, "feature-01-templates")
+        return (time.perf_counter() - started) / calls * 1e6
+
+
 def run(config: Config) -> list[Row]:
     calls = 200 if config.smoke else 5_000
     limit, per_worker = (20, 10) if config.smoke else (1_000, 500)
     writes = 5 if config.smoke else 200
-    with RedisServerProcess() as server:
+    from stigg_async.emulator import EmulatorProcess
+
+    key = f"b8-{uuid.uuid4().hex[:8]}"
+    customers_n = 20 if config.smoke else 1_000
+    window = 2.0 if config.smoke else 5.0
+    warm_calls = 2_000 if config.smoke else 100_000
+    with RedisServerProcess() as server, EmulatorProcess(api_key=key, quiet=True) as emulator:
+        customers = asyncio.run(_provision(emulator.url, key, customers_n))
+        per_cycle, alone, cycles = asyncio.run(
+            _fleet_requests(server.url, emulator.url, key, customers, WORKERS, window)
+        )
+        ratios = []
+        warm_us = []
+        for i in range(config.repeats):
+            pair = [
+                lambda: asyncio.run(
+                    _warm_check_us(server.url, emulator.url, key, customers[0], warm_calls)
+                ),
+                lambda: asyncio.run(
+                    _warm_check_plain_us(emulator.url, key, customers[0], warm_calls)
+                ),
+            ]
+            if i % 2:  # alternate which side goes first
+                plain, shared = pair[1](), pair[0]()
+            else:
+                shared, plain = pair[0](), pair[1]()
+            warm_us.append(shared)
+            ratios.append(shared / plain)
         consume_us = median(
             asyncio.run(_consume_us(server.url, calls)) for _ in range(config.repeats)
         )
@@ -123,6 +224,29 @@ def run(config: Config) -> list[Row]:
     p50 = latencies[len(latencies) // 2]
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return [
+        Row(
+            "B8.fleet_requests",
+            f"API requests per refresh cycle, {WORKERS} processes x {customers_n} customers",
+            per_cycle,
+            "requests",
+            Target("<=", max(alone, 1.0) * 1.25),
+            note=f"one process alone: {alone:.1f}/cycle; {cycles:g} cycles of 1 s",
+            extra={"one_process": alone},
+        ),
+        Row(
+            "B8.warm_check",
+            "warm check with Redis configured",
+            median(warm_us),
+            "µs/call",
+            note=f"{warm_calls} calls, boolean feature",
+        ),
+        Row(
+            "B8.warm_ratio",
+            "warm check with Redis / without",
+            median(ratios),
+            "x",
+            Target("<=", 2.0),
+        ),
         Row(
             "B8.consume",
             "consume with Redis (Lua check-and-count)",

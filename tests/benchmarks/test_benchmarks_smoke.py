@@ -12,6 +12,7 @@ EXPECTED = {
     "B1.metered_ratio", "B1.boolean_ratio",
     "B3.requests", "B3.time", "B4.requests", "B4.cycle", "B4.memory",
     "B5.enqueue", "B5.requests", "B5.throughput", "B6.import", "B6.construct", "B6.open",
+    "B8.fleet_requests", "B8.warm_check", "B8.warm_ratio",
     "B8.consume", "B8.burst", "B8.propagation_p50", "B8.propagation_p99",
 }  # fmt: skip
 B2_KINDS = ("entitlement", "report_usage")
