@@ -83,6 +83,9 @@ from stigg_async._models import (
     UsageMeasurement,
     UsageUpdateBehavior,
 )
+from stigg_async._redis._messages import Role as SharedCacheRole
+from stigg_async._redis._messages import SharedTierStatus as SharedCacheStatus
+from stigg_async._redis._options import SharedCacheOptions
 from stigg_async._retry import RetryPolicy
 from stigg_async._usage import (
     FullQueuePolicy,
@@ -138,6 +141,9 @@ __all__ = [
     "ProvisionedCustomer",
     "ReportUsageInput",
     "RetryPolicy",
+    "SharedCacheOptions",
+    "SharedCacheRole",
+    "SharedCacheStatus",
     "StiggAuthenticationError",
     "StiggClientStateError",
     "StiggConfigurationError",

@@ -33,7 +33,7 @@ from stigg_async._redis._factory import create_shared_cache, resolve_shared_cach
 from stigg_async._redis._options import SharedCacheOptions
 
 if TYPE_CHECKING:
-    from stigg_async._redis._tier import SharedTierStatus
+    from stigg_async._redis._messages import SharedTierStatus
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import DEFAULT_API_URL, GraphQLTransport
 from stigg_async._usage import UsageCloseReport, UsagePipeline, UsagePipelineOptions

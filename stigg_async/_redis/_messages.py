@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import Any, NamedTuple
 
@@ -14,6 +16,7 @@ __all__ = [
     "Message",
     "Role",
     "SharedState",
+    "SharedTierStatus",
     "decode_message",
     "state_message",
     "usage_message",
@@ -36,6 +39,27 @@ class Role(str, Enum):
 
     def __str__(self) -> str:
         return str(self.value)
+
+
+@dataclass(frozen=True, slots=True)
+class SharedTierStatus:
+    """Where this process stands in the fleet (``AsyncStigg.shared_cache_status``).
+
+    Attributes:
+        role: the :class:`Role`.
+        since: wall-clock time the role began.
+        fence: the fencing number while ``LEADER`` (0 otherwise).
+        last_error: a short description of the last Redis failure, or ``None``.
+
+    Example:
+        >>> stigg.shared_cache_status.role  # doctest: +SKIP
+        <Role.LEADER: 'leader'>
+    """
+
+    role: Role
+    since: datetime
+    fence: int
+    last_error: str | None
 
 
 class SharedState(NamedTuple):

@@ -42,6 +42,9 @@ class RedisUsageObserver:
         self._queue: deque[tuple[UsageRecord, str | None, Mapping[str, Any] | None]] = deque()
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # One sender at a time: items must reach Redis in the order they happened
+        # (two answers of one batch can carry the same timestamp).
+        self._sending = asyncio.Lock()
         #: Items not mirrored because the queue was full (approximate, never lost locally).
         self.dropped = 0
 
@@ -81,12 +84,13 @@ class RedisUsageObserver:
 
     async def flush(self) -> None:
         """Send everything queued, in order."""
-        while self._queue:
-            record, outcome, measurement = self._queue.popleft()
-            if outcome is None:
-                await self.tier.track(record)
-            else:
-                await self.tier.settle(record, outcome, measurement)
+        async with self._sending:
+            while self._queue:
+                record, outcome, measurement = self._queue.popleft()
+                if outcome is None:
+                    await self.tier.track(record)
+                else:
+                    await self.tier.settle(record, outcome, measurement)
 
     async def _drain(self) -> None:
         while True:

@@ -31,13 +31,16 @@ local function split(s)
 end
 """
 
-# Newest-wins usage: replace the meter's usage when the change is newer (or as new).
+# Newest-wins usage: replace the meter's usage when the change is newer; of two
+# changes measured in the same millisecond the higher usage wins (the safe side).
 _APPLY = """
 local function apply_usage(state, feature, usage, usage_ms)
   local m = redis.call('HGET', state, 'm:' .. feature)
   if not m then return 0 end
   local p = split(m)
-  if tonumber(p[5]) > usage_ms then return 0 end
+  local stored_ms = tonumber(p[5])
+  if stored_ms > usage_ms then return 0 end
+  if stored_ms == usage_ms and tonumber(p[3]) >= tonumber(usage) then return 0 end
   p[3] = usage
   p[5] = tostring(usage_ms)
   redis.call('HSET', state, 'm:' .. feature, table.concat(p, '|'))
@@ -196,6 +199,16 @@ if marker then
     redis.call('HDEL', KEYS[2], ARGV[1])
     redis.call('HINCRBYFLOAT', KEYS[1], p[1], -tonumber(p[2]))
     result = 1
+    if ARGV[2] == 'delivered' and ARGV[5] == '' then
+      -- Delivered with no answer: the amount is on the server now, so it moves from
+      -- pending into the base (never out of the count altogether).
+      local m = redis.call('HGET', KEYS[3], 'm:' .. p[1])
+      if m then
+        local f = split(m)
+        f[3] = tostring(tonumber(f[3]) + tonumber(p[2]))
+        redis.call('HSET', KEYS[3], 'm:' .. p[1], table.concat(f, '|'))
+      end
+    end
   end
 end
 if ARGV[2] == 'delivered' and ARGV[5] ~= '' then

@@ -15,8 +15,6 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
@@ -34,6 +32,7 @@ from stigg_async._redis._messages import (
     ConsumeDecision,
     Role,
     SharedState,
+    SharedTierStatus,
     state_message,
     usage_message,
 )
@@ -61,23 +60,6 @@ class WriteResult:
     PRESENT = 0  # a fill found the key already written
     OLDER_FENCE = -1  # refused: a newer refresher holds the lease
     OLDER_FETCH = -2  # refused: a newer fetch of the same refresher was written
-
-
-@dataclass(frozen=True, slots=True)
-class SharedTierStatus:
-    """Where this process stands in the fleet.
-
-    Attributes:
-        role: the :class:`Role`.
-        since: wall-clock time the role began.
-        fence: the fencing number while ``LEADER`` (0 otherwise).
-        last_error: a short description of the last Redis failure, or ``None``.
-    """
-
-    role: Role
-    since: datetime
-    fence: int
-    last_error: str | None
 
 
 def _describe(exc: BaseException) -> str:
@@ -135,6 +117,7 @@ class RedisTier:
         self._writer_task: asyncio.Task[None] | None = None
         self._outbox: dict[Key, tuple[str, Any, float]] = {}
         self._outbox_ready = asyncio.Event()
+        self._wake = asyncio.Event()  # a failure: try to rejoin soon, not at the next renewal
         self._fill_waiters: dict[Key, list[asyncio.Future[None]]] = {}
         self._ttl_ms = int(options.lease_ttl * 1000)
         self._state_ttl_ms = int(options.state_ttl * 1000)
@@ -244,6 +227,7 @@ class RedisTier:
         self.failures += 1
         self.last_exception = exc
         self.last_error = _describe(exc)
+        self._wake.set()
         if self.role in _HEALTHY:
             logger.warning(
                 "stigg_async shared cache: Redis unreachable (%s); polling on our own",
@@ -309,6 +293,16 @@ class RedisTier:
                 raise
             except Exception:  # the loop must never die
                 logger.exception("stigg_async shared cache: lease step failed")
+
+    async def _sleep_unless_woken(self, seconds: float) -> None:
+        self._wake.clear()
+        sleeper = asyncio.ensure_future(self._clock.sleep(seconds))
+        waker = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for future in (sleeper, waker):
+                future.cancel()
 
     # -- snapshots -----------------------------------------------------------------
 

@@ -154,3 +154,17 @@ async def test_redis_down_keeps_every_check_answering(
             assert client.shared_cache_status is not None
             assert client.shared_cache_status.role is Role.STANDALONE
             assert str(client.entitlement_status.sources["redis"]) == "interrupted"
+
+
+async def test_usage_delivered_by_a_closed_client_still_counts_for_the_next(
+    make_client: MakeClient, stigg_emulator: Emulator
+) -> None:
+    """One client consumes the whole limit and closes (delivering); the next is denied."""
+    customer = _customer(stigg_emulator)
+    first = await make_client()
+    assert sum([(await first.consume(customer, CAMPAIGNS)).is_granted for _ in range(4)]) == 4
+    await first.aclose()
+    second = await make_client()
+    denied = await second.consume(customer, CAMPAIGNS)
+    assert not denied.is_granted
+    assert denied.current_usage == 4

@@ -263,3 +263,35 @@ async def test_a_large_burst_in_one_process_queues_instead_of_failing(
     assert all(d is not None for d in decisions)
     assert sum(1 for d in decisions if d is not None and d.is_granted) == 123
     assert tier.healthy
+
+
+async def test_same_millisecond_answers_keep_the_higher_usage(make_tier: MakeTier, clock) -> None:
+    """Two answers of one batch carry one timestamp: the older (lower) one never wins."""
+    tier = await make_tier()
+    await tier.write_state(KEY, metered_state("customer-1", limit=4), started=clock.monotonic())
+    first, second = make_usage("customer-1", FEATURE, 1), make_usage("customer-1", FEATURE, 1)
+    for record in (first, second):
+        await tier.consume(KEY, FEATURE, 1, record.idempotency_key)
+    clock.advance(1)
+    stamp = clock.now().isoformat()
+    answer = {"customerId": "customer-1", "featureId": FEATURE, "timestamp": stamp}
+    await tier.settle(second, "delivered", {**answer, "currentUsage": 2})
+    await tier.settle(first, "delivered", {**answer, "currentUsage": 1})  # arrives late
+    decision = await tier.consume(KEY, FEATURE, 3, _key())
+    assert decision is not None
+    assert (decision.verdict, decision.usage) == ("deny", 2)
+
+
+async def test_delivery_without_an_answer_moves_the_amount_into_the_base(
+    make_tier: MakeTier, clock
+) -> None:
+    """Delivered with no measurement: the amount leaves pending and joins the base."""
+    tier = await make_tier()
+    await tier.write_state(KEY, metered_state("customer-1", limit=4), started=clock.monotonic())
+    record = make_usage("customer-1", FEATURE, 3)
+    await tier.consume(KEY, FEATURE, 3, record.idempotency_key)
+    assert await tier.settle(record, "delivered") == 1
+    assert await tier.pending(KEY, FEATURE) == 0
+    decision = await tier.consume(KEY, FEATURE, 2, _key())
+    assert decision is not None
+    assert (decision.verdict, decision.usage) == ("deny", 3)
