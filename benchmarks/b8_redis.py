@@ -104,11 +104,15 @@ async def _propagation(url: str, writes: int) -> list[float]:
         await tier.write_state(KEY, _state(10, seq), started=clock.monotonic())
         await asyncio.sleep(0.01)
     latencies: list[float] = []
+    missed = 0
     for proc in procs:
         out, _ = proc.communicate(timeout=120)
         applied = json.loads(out.strip().splitlines()[-1])["applied"]
         latencies += [(at - sent[int(seq)]) * 1000 for seq, at in applied.items()]
+        missed += writes - len(applied)
     await tier.aclose()
+    if missed:
+        print(f"B8: {missed} of {writes * WORKERS} changes not seen (a subscriber reconnected)")
     return sorted(latencies)
 
 
