@@ -138,16 +138,18 @@ async def fleet(url: str, env: str, cfg: dict[str, Any]) -> dict[str, Any]:
         while not await control.exists(f"{cfg['signal']}:go"):  # noqa: ASYNC110 - another process
             await asyncio.sleep(0.01)
         before = client.entitlement_stats.requests
+        loaded = client.entitlement_stats.refreshes
         deadline = time.monotonic() + cfg["window"]
         while time.monotonic() < deadline:
             for customer in customers[:50]:
                 await client.get_entitlement(customer, FEATURE)
             await asyncio.sleep(0.05)
         requests = client.entitlement_stats.requests - before
+        refreshes = client.entitlement_stats.refreshes - loaded
         status = client.shared_cache_status
         role = "standalone" if status is None else str(status.role)
     await control.aclose()
-    return {"requests": requests, "role": role}
+    return {"requests": requests, "refreshes": refreshes, "role": role}
 
 
 def main() -> None:

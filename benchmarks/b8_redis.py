@@ -136,7 +136,7 @@ async def _provision(api_url: str, key: str, count: int) -> list[str]:
 async def _fleet_requests(
     url: str, api_url: str, key: str, customers: list[str], workers: int, window: float
 ) -> tuple[float, float, float]:
-    """Requests per cycle: (fleet of ``workers`` with Redis, one process without, cycles)."""
+    """Requests per refresh cycle: (fleet of ``workers`` with Redis, one process, cycles)."""
     interval = 1.0
     cfg = {"api_key": key, "api_url": api_url, "customers": customers, "interval": interval,
            "window": window}  # fmt: skip
@@ -159,10 +159,14 @@ async def _fleet_requests(
     env = uuid.uuid4().hex[:8]
     fleet = await run([env] * workers)
     alone = await run(["-"])
-    cycles = window / interval
+    # A cycle refreshes every customer once: cycles = keys (re)loaded / customers, counted
+    # by the process that fetches (the leader; followers' loads come from Redis).
+    leader = max(fleet, key=lambda r: int(r["requests"]))  # type: ignore[call-overload]
+    fleet_cycles = max(int(leader["refreshes"]) / len(customers), 1e-9)  # type: ignore[call-overload]
+    alone_cycles = max(int(alone[0]["refreshes"]) / len(customers), 1e-9)  # type: ignore[call-overload]
     fleet_total = sum(int(r["requests"]) for r in fleet)  # type: ignore[call-overload]
     alone_total = int(alone[0]["requests"])  # type: ignore[call-overload]
-    return fleet_total / cycles, alone_total / cycles, cycles
+    return fleet_total / fleet_cycles, alone_total / alone_cycles, fleet_cycles
 
 
 async def _warm_check_us(url: str, api_url: str, key: str, customer: str, calls: int) -> float:
@@ -234,7 +238,7 @@ def run(config: Config) -> list[Row]:
             per_cycle,
             "requests",
             Target("<=", max(alone, 1.0) * 1.25),
-            note=f"one process alone: {alone:.1f}/cycle; {cycles:g} cycles of 1 s",
+            note=f"one process alone: {alone:.1f}/cycle; {cycles:.1f} fleet cycles measured",
             extra={"one_process": alone},
         ),
         Row(
