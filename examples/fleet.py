@@ -33,7 +33,9 @@ def worker(customer: str, environment: str, start: multiprocessing.synchronize.E
 
     async def run() -> str:
         # redis_url comes from STIGG_REDIS_URL; one environment name keeps this run apart.
-        shared = SharedCacheOptions(environment=environment)
+        # A generous timeout: on a busy machine a slow Redis must not look like a down one
+        # (then each process would decide on its own, see docs/redis.md).
+        shared = SharedCacheOptions(environment=environment, operation_timeout=2.0)
         async with AsyncStigg(shared_cache=shared) as stigg:
             await stigg.get_entitlement(customer, CAMPAIGNS)  # warm: Redis, else the API once
             status = stigg.shared_cache_status

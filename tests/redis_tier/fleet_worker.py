@@ -31,7 +31,9 @@ async def main(cfg: dict[str, Any]) -> dict[str, Any]:
         environment=cfg["env"],
         lease_ttl=cfg.get("lease_ttl", 2.0),
         refresh_interval=cfg.get("refresh_interval", 0.5),
-        operation_timeout=cfg.get("operation_timeout", 0.5),
+        # Generous: a loaded machine must not look like Redis being down (which makes
+        # consume decide per process); the Redis-kill test sets a short one.
+        operation_timeout=cfg.get("operation_timeout", 3.0),
         reconnect_interval=0.2,
     )
     client = AsyncStigg(
