@@ -88,6 +88,16 @@ per-repeat ratios.
   `flush()` confirmed delivery (every item verified applied by the emulator).
 - **B6 start-up.** `import stigg_async` timed inside a fresh interpreter (median of
   5); then the first `AsyncStigg(...)` construction and `open()` in that process.
+- **B8 shared tier on Redis.** A real `redis-server` on 127.0.0.1 (docs/redis.md).
+  Fleet requests: 8 worker processes, each an `AsyncStigg(redis_url=...)` reading
+  the same 1,000 customers (emulator in a subprocess, 1 s refresh interval, 5 s
+  window), against one process without Redis; a cycle is every customer reloaded
+  once, counted by the process that fetched. Warm check: `get_entitlement` of a
+  cached boolean with Redis configured, and its ratio to the same client without
+  Redis (interleaved). `consume`: sequential calls in one process (one Lua round
+  trip each). Burst: 8 processes x 500 concurrent `consume` against a limit of
+  1,000, grants counted. Propagation: 200 refresher writes, time until each of 8
+  subscribed processes applied it (wall clock, one machine).
 """
 
 
