@@ -257,6 +257,13 @@ class AsyncStigg(
             return
         if self._state == "closed":
             raise StiggClientStateError("this AsyncStigg is closed; create a new one")
+        if self._shared is not None:
+            # Its Redis connections and lease are the parent's: using them here would
+            # interleave two processes on one socket.
+            raise StiggClientStateError(
+                "a client sharing its cache through Redis cannot be moved across a fork; "
+                "create a new AsyncStigg in the child (e.g. in each worker's startup)"
+            )
         # The parent's session, tasks and queue are copies that belong to the parent:
         # drop them without closing anything (closing would touch shared sockets).
         self._transport = GraphQLTransport(**self._transport_args)
