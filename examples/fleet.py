@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
 import uuid
 
 from stigg_async import AsyncStigg, SharedCacheOptions
@@ -28,7 +29,7 @@ WORKERS = 4
 CALLS_PER_WORKER = 5
 
 
-def worker(customer: str, environment: str, start: multiprocessing.synchronize.Event) -> str:
+def worker(customer: str, environment: str, start: threading.Barrier) -> str:
     """One process of the fleet: open a client (after the fork), consume, report."""
 
     async def run() -> str:
@@ -40,7 +41,8 @@ def worker(customer: str, environment: str, start: multiprocessing.synchronize.E
             await stigg.get_entitlement(customer, CAMPAIGNS)  # warm: Redis, else the API once
             status = stigg.shared_cache_status
             role = "standalone" if status is None else str(status.role)
-            await asyncio.to_thread(start.wait)  # never block the loop: the tier runs in it
+            # All workers open at once (never block the loop: the tier runs in it).
+            await asyncio.to_thread(start.wait)
             results = await asyncio.gather(
                 *(stigg.consume(customer, CAMPAIGNS) for _ in range(CALLS_PER_WORKER))
             )
@@ -67,12 +69,11 @@ def main() -> None:
     customer, limit = asyncio.run(provision())
     print(f"customer {customer}: {CAMPAIGNS} limit {limit:g}")
     context = multiprocessing.get_context("spawn")  # a fresh interpreter per worker
-    start = context.Manager().Event()
+    start = context.Manager().Barrier(WORKERS + 1)
     environment = f"example-{uuid.uuid4().hex[:6]}"
     with context.Pool(WORKERS) as pool:
         pending = [pool.apply_async(worker, (customer, environment, start)) for _ in range(WORKERS)]
-        asyncio.run(asyncio.sleep(1.0))  # every worker is open and warm
-        start.set()
+        start.wait()  # every worker is open and warm: go
         answers = [p.get(timeout=60) for p in pending]
     total = 0
     for i, answer in enumerate(answers):
