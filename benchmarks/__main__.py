@@ -29,6 +29,7 @@ from benchmarks import (
     b6_startup,
     b7_exact,
     b8_stream,
+    b9_redis,
 )
 from benchmarks._harness import Config, Row, machine
 from benchmarks._report import markdown, table
@@ -44,6 +45,7 @@ BENCHMARKS: dict[str, Callable[[Config], list[Row]]] = {
     "B6": b6_startup.run,
     "B7": b7_exact.run,
     "B8": b8_stream.run,
+    "B9": b9_redis.run,
 }
 
 

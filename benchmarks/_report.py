@@ -122,6 +122,16 @@ per-repeat ratios.
   the stream source applied per second (emulator publishing included). *Scale*:
   10,000 cached customers, usage pushes at 1,000/s for 5 s: process CPU per wall
   second and resident-memory growth, emulator in-process (its CPU included), poller off.
+- **B9 shared tier on Redis.** A real `redis-server` on 127.0.0.1 (docs/redis.md).
+  Fleet requests: 8 worker processes, each an `AsyncStigg(redis_url=...)` reading
+  the same 1,000 customers (emulator in a subprocess, 1 s refresh interval, 5 s
+  window), against one process without Redis; a cycle is every customer reloaded
+  once, counted by the process that fetched. Warm check: `get_entitlement` of a
+  cached boolean with Redis configured, and its ratio to the same client without
+  Redis (interleaved). `consume`: sequential calls in one process (one Lua round
+  trip each). Burst: 8 processes x 500 concurrent `consume` against a limit of
+  1,000, grants counted. Propagation: 200 refresher writes, time until each of 8
+  subscribed processes applied it (wall clock, one machine).
 """
 
 

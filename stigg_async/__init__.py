@@ -118,6 +118,13 @@ if TYPE_CHECKING:
         UsageMeasurement,
         UsageUpdateBehavior,
     )
+    from stigg_async._redis._messages import (
+        SharedCacheRole,
+        SharedCacheStatus,
+    )
+    from stigg_async._redis._options import (
+        SharedCacheOptions,
+    )
     from stigg_async._retry import (
         RetryPolicy,
     )
@@ -208,6 +215,9 @@ _LAZY: dict[str, str] = {
     "ProvisionedCustomer": "stigg_async._models",
     "ReportUsageInput": "stigg_async._models",
     "RetryPolicy": "stigg_async._retry",
+    "SharedCacheOptions": "stigg_async._redis._options",
+    "SharedCacheRole": "stigg_async._redis._messages",
+    "SharedCacheStatus": "stigg_async._redis._messages",
     "StiggAuthenticationError": "stigg_async._errors",
     "StiggClientStateError": "stigg_async._errors",
     "StiggConfigurationError": "stigg_async._errors",
@@ -305,6 +315,9 @@ __all__ = [
     "ProvisionedCustomer",
     "ReportUsageInput",
     "RetryPolicy",
+    "SharedCacheOptions",
+    "SharedCacheRole",
+    "SharedCacheStatus",
     "StiggAuthenticationError",
     "StiggClientStateError",
     "StiggConfigurationError",

@@ -13,7 +13,7 @@ import dataclasses
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stigg_async import _fork
 from stigg_async._analytics import (
@@ -43,6 +43,11 @@ from stigg_async._facade_subscriptions import _SubscriptionMethods
 from stigg_async._facade_subscriptions_admin import _SubscriptionAdminMethods
 from stigg_async._facade_usage import _UsageMethods
 from stigg_async._facade_usage_history import _UsageHistoryMethods
+from stigg_async._redis._factory import create_shared_cache, resolve_shared_cache
+from stigg_async._redis._options import SharedCacheOptions
+
+if TYPE_CHECKING:
+    from stigg_async._redis._messages import SharedTierStatus
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import DEFAULT_API_URL, GraphQLTransport
 from stigg_async._usage import UsageCloseReport, UsagePipeline, UsagePipelineOptions
@@ -99,6 +104,11 @@ class AsyncStigg(
     anything is created; a bad one raises :class:`StiggConfigurationError`.
         max_connections: size of the HTTP connection pool (default 100).
         clock: time source (tests pass a ``FakeClock``).
+        redis_url: share the entitlement cache with the other processes of a fleet
+            through Redis (``docs/redis.md``): a ``redis://`` URL or a
+            ``redis.asyncio.Redis`` you own. Defaults to ``STIGG_REDIS_URL``; needs the
+            ``redis`` extra. Without it nothing is shared.
+        shared_cache: options of the shared tier (lease, ttls, key prefix).
 
     Example:
         >>> import asyncio
@@ -122,6 +132,8 @@ class AsyncStigg(
         analytics: EntitlementAnalyticsOptions | None = None,
         max_connections: int = 100,
         clock: Clock | None = None,
+        redis_url: Any = None,
+        shared_cache: SharedCacheOptions | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not key or not isinstance(key, str) or not key.strip():
@@ -161,8 +173,18 @@ class AsyncStigg(
         )
         if entitlement_options.streaming:
             self._entitlements.add_source(StreamSource(api_url=url, api_key=key, clock=self._clock))
-        # Usage in flight (buffered or awaited) counts in local checks (DESIGN 9).
-        self._usage_observer = self._entitlements.store
+        shared_options = resolve_shared_cache(redis_url, shared_cache)
+        self._shared = (
+            None
+            if shared_options is None
+            else create_shared_cache(shared_options, api_key=key, clock=self._clock)
+        )
+        if self._shared is not None:
+            self._entitlements.use_shared_tier(self._shared, self._shared.source)
+        # Usage in flight (buffered or awaited) counts in local checks (DESIGN
+        # section 9), and in the fleet's pending usage when a shared tier is set.
+        store = self._entitlements.store
+        self._usage_observer = store if self._shared is None else self._shared.wrap_observer(store)
         self._usage = self._new_usage_pipeline()
         self._analytics_options = coerce_options(
             analytics, EntitlementAnalyticsOptions, "analytics"
@@ -216,6 +238,19 @@ class AsyncStigg(
         return self._analytics.stats
 
     @property
+    def shared_cache_status(self) -> SharedTierStatus | None:
+        """This process's place in a fleet sharing Redis (``None`` without ``redis_url``).
+
+        ``role`` is ``leader`` (refreshes for the fleet), ``follower``, ``standalone``
+        (Redis unreachable: polling on its own) or ``off``; see docs/redis.md.
+
+        Example:
+            >>> stigg.shared_cache_status.role  # doctest: +SKIP
+            <Role.FOLLOWER: 'follower'>
+        """
+        return None if self._shared is None else self._shared.status()
+
+    @property
     def is_closed(self) -> bool:
         """True once :meth:`aclose` has been called."""
         return self._state == "closed"
@@ -240,6 +275,8 @@ class AsyncStigg(
         self._state = "open"
         try:
             await self._transport.open()
+            if self._shared is not None:
+                await self._shared.start()  # takes a role before the sources start
             self._entitlements.start()
             self._usage.start()
             self._analytics.start()
@@ -277,6 +314,13 @@ class AsyncStigg(
             return
         if self._state == "closed":
             raise StiggClientStateError("this AsyncStigg is closed; create a new one")
+        if self._shared is not None:
+            # Its Redis connections and lease are the parent's: using them here would
+            # interleave two processes on one socket.
+            raise StiggClientStateError(
+                "a client sharing its cache through Redis cannot be moved across a fork; "
+                "create a new AsyncStigg in the child (e.g. in each worker's startup)"
+            )
         # The parent's session, tasks and queue are copies that belong to the parent:
         # drop them without closing anything (closing would touch shared sockets).
         self._transport = GraphQLTransport(**self._transport_args)
@@ -342,6 +386,8 @@ class AsyncStigg(
                 if was_open and same_process:
                     await self._analytics.aclose()
                     await self._entitlements.aclose()
+                    if self._shared is not None:
+                        await self._shared.aclose()
             finally:
                 await self._transport.close()
         return report

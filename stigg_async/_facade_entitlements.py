@@ -25,6 +25,7 @@ from stigg_async._cache._credits import CreditEntitlementResult
 from stigg_async._cache._model import EntitlementSource
 from stigg_async._clock import Clock
 from stigg_async._errors import StiggQueueFullError, StiggValidationError
+from stigg_async._facade_shared import consume_shared
 from stigg_async._usage import UsagePipeline
 from stigg_async._usage._items import make_usage
 from stigg_async._usage._keys import new_key
@@ -178,6 +179,23 @@ class _EntitlementMethods:
             >>> if not decision.is_granted:  # doctest: +SKIP
             ...     raise PaymentRequired(decision.access_denied_reason)
         """
+        shared = getattr(self, "_shared", None)
+        if shared is not None and shared.healthy:
+            customer_id, feature_id, resource_id, _ = _validated(
+                customer_id, feature_id, resource_id, None
+            )
+            amount = _check_amount(amount)
+            fleet = await consume_shared(
+                self,
+                shared,
+                customer=customer_id,
+                feature=feature_id,
+                resource=resource_id,
+                amount=amount,
+            )
+            if fleet is not None:
+                return fleet
+            # Redis failed or knows nothing: decide in this process (exact here only).
         # As in get_entitlement, the fast path comes first: it answers only keys and
         # features that were valid when cached and amounts within the API's range;
         # "> 0" is the one rule it does not apply. Anything else is validated in full.

@@ -18,7 +18,7 @@ fixtures need pytest-asyncio (``asyncio_mode = "auto"`` or ``@pytest.mark.asynci
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -28,6 +28,7 @@ import pytest_asyncio
 from stigg_async._aioresponses_compat import patch_aioresponses
 from stigg_async._client import AsyncStigg
 from stigg_async._clock import FakeClock
+from stigg_async._redis._server import RedisServerProcess
 from stigg_async.emulator import Emulator, Fault
 
 __all__ = [
@@ -35,10 +36,12 @@ __all__ = [
     "Emulator",
     "FakeClock",
     "Fault",
+    "RedisServerProcess",
     "patch_aioresponses",
     "stigg_client",
     "stigg_emulator",
     "stigg_emulator_clock",
+    "stigg_redis_server",
 ]
 
 #: The API key the ``stigg_emulator`` fixture accepts.
@@ -89,3 +92,19 @@ async def stigg_client(
         api_key=STIGG_EMULATOR_API_KEY, api_url=stigg_emulator.url, clock=stigg_emulator_clock
     ) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def stigg_redis_server() -> Iterator[RedisServerProcess]:
+    """A real ``redis-server`` on 127.0.0.1 for the test session, stopped by pid after.
+
+    Found on the ``PATH`` or bundled by the ``dev`` extra (see
+    :func:`stigg_async._redis._server.find_redis_server`). Use a distinct
+    ``SharedCacheOptions(environment=...)`` per test to keep tests apart.
+
+    Example:
+        >>> async def test_shared(stigg_redis_server):  # doctest: +SKIP
+        ...     options = SharedCacheOptions(redis_url=stigg_redis_server.url)
+    """
+    with RedisServerProcess() as server:
+        yield server

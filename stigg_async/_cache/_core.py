@@ -45,6 +45,7 @@ from stigg_async._cache._model import (
 from stigg_async._cache._options import EntitlementCacheOptions
 from stigg_async._cache._poller import Poller
 from stigg_async._cache._refresher import Refresher
+from stigg_async._cache._shared import SharedTier
 from stigg_async._cache._source import DataSource, SourceState
 from stigg_async._cache._status import (
     CacheState,
@@ -140,8 +141,13 @@ class EntitlementCache:
             on_answered=self._on_answered,
         )
         self._poller = Poller(
-            refresher=self._refresher, options=options, clock=clock, relaxed=self._push_healthy
+            refresher=self._refresher,
+            options=options,
+            clock=clock,
+            relaxed=self._push_healthy,
+            suspended=self._fleet_polls,
         )
+        self._shared: SharedTier | None = None
         self._sources: list[DataSource] = []
         self._inflight: dict[Key, asyncio.Task[_Snapshot | None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -170,6 +176,20 @@ class EntitlementCache:
         self._sources.append(source)
         if self._loop is not None and not self._closed and not self._forked:
             source.start(self, self._health)
+
+    def use_shared_tier(self, shared: SharedTier, source: DataSource) -> None:
+        """Share snapshots with other processes through ``shared`` (Redis), fed by ``source``.
+
+        Every state fetched is handed to the tier; a miss asks the tier first (one
+        fetch for the fleet); the poller pauses while the tier is healthy.
+        """
+        self._shared = shared
+        self.add_source(source)
+
+    def _fleet_polls(self) -> bool:
+        """True while a healthy shared tier polls for this process (its refresher)."""
+        shared = self._shared
+        return shared is not None and not shared.polls_locally()
 
     def start(self) -> None:
         """Bind to the running loop and start the data sources (idempotent; in the loop)."""
@@ -407,20 +427,43 @@ class EntitlementCache:
     def _may_fetch(self, key: Key, now: float) -> bool:
         return self._refresher.auth_allows(now) and self.store.may_fetch(key, now)
 
-    async def _load(self, key: Key) -> _Snapshot | None:
-        """Fetch ``key`` once for every concurrent caller (single-flight)."""
-        task = self._inflight.get(key) or self._start_fetch(key)
+    async def _load(self, key: Key, direct: bool = False) -> _Snapshot | None:
+        """Fetch ``key`` once for every concurrent caller (single-flight).
+
+        ``direct``: from the API even when a shared tier could answer (explicit refresh).
+        """
+        task = self._inflight.get(key) or self._start_fetch(key, direct)
         # shield: one caller giving up (cancelled) must not cancel everyone's fetch.
         return await asyncio.shield(task)
 
-    def _start_fetch(self, key: Key) -> asyncio.Task[_Snapshot | None]:
+    def _start_fetch(self, key: Key, direct: bool = False) -> asyncio.Task[_Snapshot | None]:
         assert self._loop is not None
-        task = self._loop.create_task(self._fetch_one(key), name="stigg-entitlements-fetch")
+        task = self._loop.create_task(self._fetch_one(key, direct), name="stigg-entitlements-fetch")
         self._inflight[key] = task
         task.add_done_callback(lambda _t: self._inflight.pop(key, None))
         return task
 
-    async def _fetch_one(self, key: Key) -> _Snapshot | None:
+    async def _fetch_one(self, key: Key, direct: bool = False) -> _Snapshot | None:
+        shared = self._shared
+        if shared is None or direct:
+            return await self._fetch_direct(key)
+        try:
+            loaded = await shared.load(key, self, lambda: self._fetch_ok(key))
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the shared tier must never break a check
+            logger.exception("shared entitlement load failed")
+            loaded = False
+        snap = self.store.get(key) if loaded else None
+        if snap is None or self._monotonic() >= snap.fresh_until:
+            # Redis held nothing usable (or only what we had): ask the API ourselves.
+            return await self._fetch_direct(key)
+        return snap
+
+    async def _fetch_ok(self, key: Key) -> bool:
+        return await self._fetch_direct(key) is not None
+
+    async def _fetch_direct(self, key: Key) -> _Snapshot | None:
         try:
             outcome = await self._refresher.refresh([key], self._miss_policy)
         except asyncio.CancelledError:
@@ -469,7 +512,7 @@ class EntitlementCache:
         self._guard()
         key = (customer_id, resource_id)
         self.store.forgive(key)
-        fresh = await self._load(key)
+        fresh = await self._load(key, direct=True)
         if fresh is not None:
             self._health.network_answers += 1
             return self._all(fresh, _NETWORK)
@@ -542,7 +585,10 @@ class EntitlementCache:
     # -- what the refresher reports ------------------------------------------------
 
     def _on_state(self, key: Key, raw: Mapping[str, Any], started: float) -> bool:
-        return self.upsert_state(key, raw, started=started)
+        stored = self.upsert_state(key, raw, started=started)
+        if stored and self._shared is not None:
+            self._shared.note_fetched(key, raw, started)
+        return stored
 
     def _on_failed(self, keys: Sequence[Key], exc: StiggError | None, whole_request: bool) -> None:
         now = self._monotonic()

@@ -37,6 +37,8 @@ class Poller:
         clock: the injectable clock (sleep, random, monotonic).
         relaxed: returns True while another source keeps the store current; the poller
             then waits ``options.safety_interval`` between cycles.
+        suspended: returns True while a shared tier's refresher polls for this process;
+            the poller then sends nothing and checks again every ``poll_interval``.
     """
 
     name = "poller"
@@ -48,11 +50,13 @@ class Poller:
         options: EntitlementCacheOptions,
         clock: Clock,
         relaxed: Callable[[], bool] = lambda: False,
+        suspended: Callable[[], bool] = lambda: False,
     ) -> None:
         self._refresher = refresher
         self._options = options
         self._clock = clock
         self._relaxed = relaxed
+        self._suspended = suspended
         self._failed_cycles = 0
         self._task: asyncio.Task[None] | None = None
         self._sink: StoreSink | None = None
@@ -93,6 +97,10 @@ class Poller:
         options = self._options
         clock = self._clock
         while True:
+            if self._suspended():
+                # Another process (the shared tier's refresher) polls for this one.
+                await clock.sleep(options.poll_interval)
+                continue
             ok = False
             try:
                 ok = await self.cycle(sink, status)

@@ -18,6 +18,8 @@ EXPECTED = {
     "B8.entitlement.stream.p50", "B8.entitlement.stream.p99",
     "B8.entitlement.poller.p50", "B8.entitlement.poller.p99",
     "B8.warm_requests", "B8.applied", "B8.scale_cpu", "B8.scale_memory",
+    "B9.fleet_requests", "B9.warm_check", "B9.warm_ratio",
+    "B9.consume", "B9.burst", "B9.propagation_p50", "B9.propagation_p99",
 }  # fmt: skip
 B2_KINDS = ("entitlement", "report_usage")
 B2_FIGURES = ("sdk", "raw", "ratio", "overhead")

@@ -27,6 +27,13 @@ FRAGMENTS = {
     "stigg_async._cache._core.EntitlementCache.restart_after_fork": "needs a forked child",
     "stigg_async._client.AsyncStigg.restart_after_fork": "needs a forked child",
     "stigg_async._cache._stream.StreamSource.forget_after_fork": "needs a forked child",
+    "stigg_async._redis._messages.SharedTierStatus": "needs a client sharing Redis",
+    "stigg_async._redis._observer.RedisUsageObserver": "internal; needs a Redis tier",
+    "stigg_async._redis._source.RedisSource": "internal; needs a Redis tier",
+    "stigg_async._redis._tier.RedisTier": "internal; needs a Redis server",
+    "stigg_async._client.AsyncStigg.shared_cache_status": (
+        "needs a client configured with redis_url (docs/redis.md runs one)"
+    ),
     "stigg_async.emulator._pubsub.PubSub": (
         "the emulator's internal hub, shown as a function taking the emulator"
     ),
