@@ -4,29 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from pathlib import Path
 
-import pytest
-
 from stigg_async.emulator import Emulator
+from tests.fidelity.test_node_sdk import node_sdk  # noqa: F401 - the shared install fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).resolve().parent / "node" / "stream_journey.js"
-#: Where the Node fidelity test installs the SDK (``.cache/node-sdk``); not installed here.
-PACKAGE = ROOT / ".cache" / "node-sdk" / "node_modules" / "@stigg" / "node-server-sdk"
 KEY = "node-stream-key"
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
-@pytest.mark.skipif(not PACKAGE.is_dir(), reason="@stigg/node-server-sdk is not in .cache/node-sdk")
-async def test_node_sdk_sees_usage_and_grants_through_the_stream_without_requests() -> None:
+async def test_node_sdk_sees_usage_and_grants_through_the_stream_without_requests(
+    node_sdk: Path,  # noqa: F811 - installs the SDK once (or skips, saying why)
+) -> None:
     """Usage reported and a promotion granted by another client reach the Node SDK's cache."""
+    package = node_sdk / "node_modules" / "@stigg" / "node-server-sdk"
     async with Emulator(api_key=KEY) as emu:
         emu.state.provision_customer("c-1")
         emu.state.provision_subscription("c-1", "plan-revvenu-basic")
         process = await asyncio.create_subprocess_exec(
-            "node", str(SCRIPT), str(PACKAGE), emu.base_url, KEY,
+            "node", str(SCRIPT), str(package), emu.base_url, KEY,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         out, err = await asyncio.wait_for(process.communicate(), 60)
