@@ -30,6 +30,7 @@ from benchmarks import (
     b7_exact,
     b8_stream,
     b9_redis,
+    b10_credits,
 )
 from benchmarks._harness import Config, Row, machine
 from benchmarks._report import markdown, table
@@ -46,6 +47,7 @@ BENCHMARKS: dict[str, Callable[[Config], list[Row]]] = {
     "B7": b7_exact.run,
     "B8": b8_stream.run,
     "B9": b9_redis.run,
+    "B10": b10_credits.run,
 }
 
 

@@ -122,6 +122,8 @@ per-repeat ratios.
   the stream source applied per second (emulator publishing included). *Scale*:
   10,000 cached customers, usage pushes at 1,000/s for 5 s: process CPU per wall
   second and resident-memory growth, emulator in-process (its CPU included), poller off.
+- **B10 credits.** `get_credit_entitlement` of a prefetched customer with a credit
+  grant, warm, requested amounts varied over 50 values; median of blocks of 1,000.
 - **B9 shared tier on Redis.** A real `redis-server` on 127.0.0.1 (docs/redis.md).
   Fleet requests: 8 worker processes, each an `AsyncStigg(redis_url=...)` reading
   the same 1,000 customers (emulator in a subprocess, 1 s refresh interval, 5 s

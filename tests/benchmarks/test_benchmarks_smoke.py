@@ -20,6 +20,7 @@ EXPECTED = {
     "B8.warm_requests", "B8.applied", "B8.scale_cpu", "B8.scale_memory",
     "B9.fleet_requests", "B9.warm_check", "B9.warm_ratio",
     "B9.consume", "B9.burst", "B9.propagation_p50", "B9.propagation_p99",
+    "B10.credit_check",
 }  # fmt: skip
 B2_KINDS = ("entitlement", "report_usage")
 B2_FIGURES = ("sdk", "raw", "ratio", "overhead")
