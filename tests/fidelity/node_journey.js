@@ -3,7 +3,8 @@
 const { Stigg } = require('@stigg/node-server-sdk');
 
 async function main() {
-  const [baseUri, apiKey, partB] = process.argv.slice(2);
+  // now: the emulator's clock (a fake one in tests), so dates are relative to it.
+  const [baseUri, apiKey, partB, now] = process.argv.slice(2);
   const stigg = Stigg.initialize({
     apiKey,
     baseUri,
@@ -28,7 +29,7 @@ async function main() {
     await stigg.getUsageHistoryV2({
       customerId: 'node-customer',
       featureId: 'feature-02-campaigns',
-      startDate: new Date(Date.now() - 86400000),
+      startDate: new Date(Date.parse(now) - 86400000),
     });
     steps.getUsageHistoryV2 = 'ok';
     await stigg.archiveCustomer('node-customer');

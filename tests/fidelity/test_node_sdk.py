@@ -26,9 +26,8 @@ PACKAGE = "@stigg/node-server-sdk"
 #: Versions tried in order: the newest, then the newest 3.x, for registries (mirrors)
 #: that lack the newest one's dependencies. Both are the unmodified npm package.
 VERSIONS = ("latest", "3")
-#: Usage history and archive steps need part B's roots (usageHistoryV2, archiveCustomer);
-#: set to True once they are merged.
-WITH_PART_B = False
+#: The usage history and archive steps (part B's roots: usageHistoryV2, archiveCustomer).
+WITH_PART_B = True
 
 pytestmark = pytest.mark.asyncio
 
@@ -91,6 +90,7 @@ async def test_node_sdk_journey_succeeds_against_the_emulator(
         stigg_emulator.url.removesuffix("/graphql"),
         STIGG_EMULATOR_API_KEY,
         "1" if WITH_PART_B else "0",
+        stigg_emulator.state.now().isoformat(),
         cwd=str(node_sdk),
         env={"NODE_PATH": str(node_sdk / "node_modules"), "PATH": os.environ.get("PATH", "")},
         stdout=asyncio.subprocess.PIPE,
