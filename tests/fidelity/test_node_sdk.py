@@ -108,6 +108,11 @@ async def test_node_sdk_journey_succeeds_against_the_emulator(
     assert steps["getSubscriptions"] >= 1
     preview = steps["previewSubscription"]
     assert preview["recurringInvoice"]["total"] == {"amount": 30, "currency": "USD"}
+    if WITH_PART_B:
+        assert (steps["getUsageHistoryV2"], steps["archiveCustomer"]) == ("ok", "ok")
+        customer = stigg_emulator.state.get_customer("node-customer")
+        assert customer is not None
+        assert customer.archived_at is not None
     # The SDK's own documents reached the emulator, its start-up query first.
     assert set(stigg_emulator.counters.by_operation) >= {
         "GetSdkConfiguration",
