@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from stigg_async._cache._model import parse_datetime
 from stigg_async._errors import StiggResponseError
 from stigg_async._models._enums import AccessDeniedReason
 from stigg_async._usage._items import CREDIT_PREFIX
@@ -128,20 +129,12 @@ def _num(value: Any, name: str) -> float | None:
 
 
 def _when(value: Any, name: str) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise StiggResponseError(f"credit entitlement field {name} is not a date") from None
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        parsed = datetime.fromtimestamp(value / 1000.0, tz=timezone.utc)  # epoch ms
-    else:
-        raise StiggResponseError(f"credit entitlement field {name} is not a date")
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+    # The entitlement cache's date rule (ISO 8601 or epoch ms, naive read as UTC),
+    # with an error that names the credit field.
+    try:
+        return parse_datetime(value)
+    except StiggResponseError:
+        raise StiggResponseError(f"credit entitlement field {name} is not a date") from None
 
 
 def _reason(value: Any) -> AccessDeniedReason | None:

@@ -75,14 +75,9 @@ class UsageRecord(NamedTuple):
             "updateBehavior": self.update_behavior,
             "idempotencyKey": self.idempotency_key,
         }
-        if self.resource_id is not None:
-            out["resourceId"] = self.resource_id
-        if self.dimensions is not None:
-            out["dimensions"] = dict(self.dimensions)
-        when = self.created_at or stamp
-        if when is not None:
-            out["createdAt"] = format_datetime(when)
-        return out
+        return _with_context(
+            out, self.resource_id, self.dimensions, self.created_at or stamp, "createdAt"
+        )
 
 
 class EventRecord(NamedTuple):
@@ -110,14 +105,9 @@ class EventRecord(NamedTuple):
             "eventName": self.event_name,
             "idempotencyKey": self.idempotency_key,
         }
-        if self.resource_id is not None:
-            out["resourceId"] = self.resource_id
-        if self.dimensions is not None:
-            out["dimensions"] = dict(self.dimensions)
-        when = self.timestamp or stamp
-        if when is not None:
-            out["timestamp"] = format_datetime(when)
-        return out
+        return _with_context(
+            out, self.resource_id, self.dimensions, self.timestamp or stamp, "timestamp"
+        )
 
 
 class CreditRecord(NamedTuple):
@@ -152,14 +142,9 @@ class CreditRecord(NamedTuple):
             "amount": self.amount,
             "idempotencyKey": self.idempotency_key,
         }
-        if self.resource_id is not None:
-            out["resourceId"] = self.resource_id
-        if self.dimensions is not None:
-            out["dimensions"] = dict(self.dimensions)
-        when = self.created_at or stamp
-        if when is not None:
-            out["createdAt"] = format_datetime(when)
-        return out
+        return _with_context(
+            out, self.resource_id, self.dimensions, self.created_at or stamp, "createdAt"
+        )
 
     def as_usage(self) -> UsageRecord:
         """The pending-usage view of this consumption (what local credit checks count)."""
@@ -177,6 +162,23 @@ class CreditRecord(NamedTuple):
                 self.tracked_at,
             ),
         )
+
+
+def _with_context(
+    out: dict[str, Any],
+    resource_id: str | None,
+    dimensions: Mapping[str, DimensionValue] | None,
+    when: datetime | None,
+    time_field: str,
+) -> dict[str, Any]:
+    """``out`` plus the optional fields all three inputs share, spelled one way."""
+    if resource_id is not None:
+        out["resourceId"] = resource_id
+    if dimensions is not None:
+        out["dimensions"] = dict(dimensions)
+    if when is not None:
+        out[time_field] = format_datetime(when)
+    return out
 
 
 def format_datetime(value: datetime) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeAlias
 
 from graphql import GraphQLResolveInfo
 
@@ -68,6 +68,27 @@ def _ctx(info: Info) -> _Context:
 def _credits(info: Info) -> CreditsState:
     credits: CreditsState = _ctx(info).state.credits
     return credits
+
+
+class _Scope(NamedTuple):
+    state: EmulatorState
+    credits: CreditsState
+    customer_id: str
+    resource_id: str | None
+    currency_id: str | None
+    currency: CurrencyDef | None
+
+
+def _scope(info: Info, input: Mapping[str, Any]) -> _Scope:
+    """What a per-customer credit query reads: the customer must exist, and the
+    currency too when one is named (each refused with the API's error otherwise)."""
+    state = _ctx(info).state
+    credits = _credits(info)
+    customer_id, resource_id = str(input["customerId"]), input.get("resourceId")
+    state.require_customer(customer_id)
+    currency_id = input.get("currencyId")
+    currency = credits.currency(currency_id) if currency_id is not None else None
+    return _Scope(state, credits, customer_id, resource_id, currency_id, currency)
 
 
 # ---------------------------------------------------------------------- views
@@ -242,13 +263,7 @@ def _recharge(ctx: _Context, settings: AutoRecharge) -> dict[str, Any]:
 
 
 def credit_balance_summary(_: Any, info: Info, input: dict[str, Any]) -> Any:
-    state = _ctx(info).state
-    credits = _credits(info)
-    customer_id, resource_id = str(input["customerId"]), input.get("resourceId")
-    state.require_customer(customer_id)
-    currency_id = input.get("currencyId")
-    if currency_id is not None:
-        credits.currency(currency_id)
+    _, credits, customer_id, resource_id, currency_id, _ = _scope(info, input)
     balances = []
     for cid, _account in credits.accounts_of(customer_id, resource_id, currency_id):
         snap = credits.snapshot((customer_id, resource_id, cid))
@@ -283,13 +298,7 @@ def credit_grants(_: Any, info: Info, input: dict[str, Any]) -> Any:
 
 
 def credits_ledger(_: Any, info: Info, input: dict[str, Any]) -> Any:
-    state = _ctx(info).state
-    credits = _credits(info)
-    customer_id, resource_id = str(input["customerId"]), input.get("resourceId")
-    state.require_customer(customer_id)
-    currency_id = input.get("currencyId")
-    if currency_id is not None:
-        credits.currency(currency_id)
+    state, credits, customer_id, resource_id, currency_id, _ = _scope(info, input)
     kinds = set(input.get("eventType") or ())
     entries = [
         e
@@ -304,12 +313,7 @@ def credits_ledger(_: Any, info: Info, input: dict[str, Any]) -> Any:
 
 
 def credit_usage(_: Any, info: Info, input: dict[str, Any]) -> Any:
-    state = _ctx(info).state
-    credits = _credits(info)
-    customer_id, resource_id = str(input["customerId"]), input.get("resourceId")
-    state.require_customer(customer_id)
-    currency_id = input.get("currencyId")
-    currency = credits.currency(currency_id) if currency_id is not None else None
+    state, credits, customer_id, resource_id, currency_id, currency = _scope(info, input)
     now = state.now()
     start = input.get("startDate") or now - _RANGES.get(
         input.get("timeRange") or "", _RANGES["LAST_MONTH"]

@@ -289,6 +289,42 @@ class StiggProvider(AbstractProvider):
         )
         return error(default, code, str(exc))
 
+    # Every flag type asks the client the same way and differs only in how the
+    # answer maps to a value; these two carry the asking (sync: the cache, never
+    # waiting; async: get_entitlement) and ``answer`` the mapping.
+
+    def _resolve_now(
+        self,
+        flag_key: str,
+        default: T,
+        context: EvaluationContext | None,
+        answer: Callable[[EntitlementResult], FlagResolutionDetails[T]],
+    ) -> FlagResolutionDetails[T]:
+        query = self._query(context)
+        if not isinstance(query, Query):
+            return error(default, *query)
+        try:
+            result = self._peek(flag_key, query)
+        except StiggError as exc:
+            return self._failed(default, exc)
+        return answer(result)
+
+    async def _resolve(
+        self,
+        flag_key: str,
+        default: T,
+        context: EvaluationContext | None,
+        answer: Callable[[EntitlementResult], FlagResolutionDetails[T]],
+    ) -> FlagResolutionDetails[T]:
+        query = self._query(context)
+        if not isinstance(query, Query):
+            return error(default, *query)
+        try:
+            result = await self._get(flag_key, query)
+        except StiggError as exc:
+            return self._failed(default, exc)
+        return answer(result)
+
     # -- booleans ------------------------------------------------------------------
 
     def resolve_boolean_details(
@@ -298,13 +334,12 @@ class StiggProvider(AbstractProvider):
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[bool]:
         """``is_granted`` from the local cache, without waiting."""
-        query = self._query(evaluation_context)
-        if not isinstance(query, Query):
-            return error(default_value, *query)
-        try:
-            return resolve_boolean(self._peek(flag_key, query), default_value)
-        except StiggError as exc:
-            return self._failed(default_value, exc)
+        return self._resolve_now(
+            flag_key,
+            default_value,
+            evaluation_context,
+            lambda result: resolve_boolean(result, default_value),
+        )
 
     async def resolve_boolean_details_async(
         self,
@@ -313,38 +348,14 @@ class StiggProvider(AbstractProvider):
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[bool]:
         """``is_granted`` through ``get_entitlement`` (a miss waits for the API)."""
-        query = self._query(evaluation_context)
-        if not isinstance(query, Query):
-            return error(default_value, *query)
-        try:
-            return resolve_boolean(await self._get(flag_key, query), default_value)
-        except StiggError as exc:
-            return self._failed(default_value, exc)
+        return await self._resolve(
+            flag_key,
+            default_value,
+            evaluation_context,
+            lambda result: resolve_boolean(result, default_value),
+        )
 
     # -- numbers -------------------------------------------------------------------
-
-    def _number_now(
-        self, flag_key: str, default: T, context: EvaluationContext | None, kind: type
-    ) -> FlagResolutionDetails[T]:
-        query = self._query(context)
-        if not isinstance(query, Query):
-            return error(default, *query)
-        try:
-            return resolve_number(self._peek(flag_key, query), default, self._number_value, kind)
-        except StiggError as exc:
-            return self._failed(default, exc)
-
-    async def _number(
-        self, flag_key: str, default: T, context: EvaluationContext | None, kind: type
-    ) -> FlagResolutionDetails[T]:
-        query = self._query(context)
-        if not isinstance(query, Query):
-            return error(default, *query)
-        try:
-            result = await self._get(flag_key, query)
-        except StiggError as exc:
-            return self._failed(default, exc)
-        return resolve_number(result, default, self._number_value, kind)
 
     def resolve_integer_details(
         self,
@@ -353,7 +364,12 @@ class StiggProvider(AbstractProvider):
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[int]:
         """The usage limit (or remaining usage) from the local cache, without waiting."""
-        return self._number_now(flag_key, default_value, evaluation_context, int)
+        return self._resolve_now(
+            flag_key,
+            default_value,
+            evaluation_context,
+            lambda result: resolve_number(result, default_value, self._number_value, int),
+        )
 
     async def resolve_integer_details_async(
         self,
@@ -362,7 +378,12 @@ class StiggProvider(AbstractProvider):
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[int]:
         """The usage limit (or remaining usage) through ``get_entitlement``."""
-        return await self._number(flag_key, default_value, evaluation_context, int)
+        return await self._resolve(
+            flag_key,
+            default_value,
+            evaluation_context,
+            lambda result: resolve_number(result, default_value, self._number_value, int),
+        )
 
     def resolve_float_details(
         self,
@@ -371,7 +392,12 @@ class StiggProvider(AbstractProvider):
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[float]:
         """Like the integer flag, as a float (``inf`` when usage is unlimited)."""
-        return self._number_now(flag_key, default_value, evaluation_context, float)
+        return self._resolve_now(
+            flag_key,
+            default_value,
+            evaluation_context,
+            lambda result: resolve_number(result, default_value, self._number_value, float),
+        )
 
     async def resolve_float_details_async(
         self,
@@ -380,7 +406,12 @@ class StiggProvider(AbstractProvider):
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[float]:
         """Like the integer flag, as a float, through ``get_entitlement``."""
-        return await self._number(flag_key, default_value, evaluation_context, float)
+        return await self._resolve(
+            flag_key,
+            default_value,
+            evaluation_context,
+            lambda result: resolve_number(result, default_value, self._number_value, float),
+        )
 
     # -- objects and strings -------------------------------------------------------
 
@@ -391,13 +422,12 @@ class StiggProvider(AbstractProvider):
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[_Object]:
         """The whole entitlement as a mapping, from the local cache."""
-        query = self._query(evaluation_context)
-        if not isinstance(query, Query):
-            return error(default_value, *query)
-        try:
-            return resolve_object(self._peek(flag_key, query), default_value)
-        except StiggError as exc:
-            return self._failed(default_value, exc)
+        return self._resolve_now(
+            flag_key,
+            default_value,
+            evaluation_context,
+            lambda result: resolve_object(result, default_value),
+        )
 
     async def resolve_object_details_async(
         self,
@@ -406,13 +436,12 @@ class StiggProvider(AbstractProvider):
         evaluation_context: EvaluationContext | None = None,
     ) -> FlagResolutionDetails[_Object]:
         """The whole entitlement as a mapping, through ``get_entitlement``."""
-        query = self._query(evaluation_context)
-        if not isinstance(query, Query):
-            return error(default_value, *query)
-        try:
-            return resolve_object(await self._get(flag_key, query), default_value)
-        except StiggError as exc:
-            return self._failed(default_value, exc)
+        return await self._resolve(
+            flag_key,
+            default_value,
+            evaluation_context,
+            lambda result: resolve_object(result, default_value),
+        )
 
     def resolve_string_details(
         self,
