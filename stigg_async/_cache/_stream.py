@@ -57,7 +57,7 @@ logger = logging.getLogger("stigg_async")
 
 #: Close codes with which a graphql-transport-ws server refuses the key.
 _AUTH_CLOSE_CODES = frozenset({4401, 4403})
-_SUBSCRIPTIONS = ("EntitlementsUpdated", "UsageUpdated", "PackagePublished")
+_SUBSCRIPTIONS = ("EntitlementsUpdated", "UsageUpdated", "PackagePublished", "CreditBalanceUpdated")
 
 
 class _KeyRedactor(logging.Filter):
@@ -155,6 +155,7 @@ class StreamStats:
     entitlement_pushes: int = 0
     usage_pushes: int = 0
     package_pushes: int = 0
+    credit_pushes: int = 0
     applied: int = 0
     skipped: int = 0
     refresh_requests: int = 0
@@ -162,7 +163,9 @@ class StreamStats:
 
     @property
     def pushes(self) -> int:
-        return self.entitlement_pushes + self.usage_pushes + self.package_pushes
+        return (
+            self.entitlement_pushes + self.usage_pushes + self.package_pushes + self.credit_pushes
+        )
 
 
 class _RefusedError(Exception):
@@ -425,6 +428,7 @@ class StreamSource:
                 ("EntitlementsUpdated", self._on_entitlements),
                 ("UsageUpdated", self._on_usage),
                 ("PackagePublished", self._on_package),
+                ("CreditBalanceUpdated", self._on_credit_balance),
             ]
             loop = asyncio.get_running_loop()
             for name, handler in handlers:
@@ -581,6 +585,17 @@ class StreamSource:
         sink = self._sink
         if sink is not None:
             self._refresh_soon(sink.keys_in_use())
+
+    def _on_credit_balance(self, payload: Mapping[str, Any]) -> None:
+        # A balance is not the credit entitlement the store keeps (limit and usage):
+        # refresh the customer's keys to get it exactly.
+        self.stats.credit_pushes += 1
+        sink = self._sink
+        customer_id = payload.get("customerId")
+        if sink is None or not isinstance(customer_id, str) or not sink.has_customer(customer_id):
+            self.stats.skipped += 1
+            return
+        self._refresh_soon(sink.keys_of(customer_id))
 
     # -- refreshes ----------------------------------------------------------------------
 

@@ -35,6 +35,10 @@ class ChangeListener(Protocol):
         """A plan or add-on was published (new or changed in a loaded catalog)."""
         ...
 
+    def credits_changed(self, customer_id: str, resource_id: str | None, currency_id: str) -> None:
+        """A credit balance changed (grant, consumption, expiry, void, recharge)."""
+        ...
+
 
 class _NoListener:
     """The listener when nobody listens: every notification is a no-op."""
@@ -46,6 +50,9 @@ class _NoListener:
         return None
 
     def package_published(self, ref_id: str, package_type: str, version: int) -> None:
+        return None
+
+    def credits_changed(self, customer_id: str, resource_id: str | None, currency_id: str) -> None:
         return None
 
 

@@ -228,11 +228,14 @@ class CreditsState:
         now: Callable[[], datetime],
         denial: Callable[[str, str | None], str | None],
         new_id: Callable[[], str],
+        changed: Callable[[str, str | None, str], None] = lambda _c, _r, _cur: None,
     ) -> None:
         self._catalog = catalog
         self._now = now
         self._denial = denial
         self._new_id = new_id
+        # Told (customer, resource, currency) on every ledger entry: the stream pushes it.
+        self._changed = changed
         self.accounts: dict[AccountKey, CreditAccount] = {}
         self._grants: dict[str, tuple[AccountKey, CreditGrantRecord]] = {}
         self._consumed: dict[tuple[str, str], Consumption] = {}
@@ -307,6 +310,7 @@ class CreditsState:
         feature_id: str | None = None,
         event_id: str | None = None,
     ) -> None:
+        self._changed(key[0], key[1], key[2])
         self.accounts[key].ledger.append(
             LedgerEntry(
                 id=self._new_id(),

@@ -206,6 +206,7 @@ class PubSub:
         # Customer -> resources whose entitlements changed; None in the set = every resource.
         self._dirty_entitlements: dict[str, set[str | None]] = {}
         self._dirty_usage: dict[tuple[str, str | None, str], None] = {}
+        self._dirty_credits: dict[tuple[str, str | None, str], None] = {}
         self._usage_resources: defaultdict[str, set[str]] = defaultdict(set)
         self._flush_scheduled = False
         self._held: list[Event] = []
@@ -247,6 +248,14 @@ class PubSub:
         if not self._wants(USAGE_V2, USAGE_V1):
             return
         self._dirty_usage[(customer_id, resource_id, feature_id)] = None
+        self._schedule_flush()
+
+    def credits_changed(self, customer_id: str, resource_id: str | None, currency_id: str) -> None:
+        # A credit entitlement is part of the customer's entitlements too.
+        self.entitlements_changed(customer_id, resource_id)
+        if not self._wants(CREDIT_BALANCE):
+            return
+        self._dirty_credits[(customer_id, resource_id, currency_id)] = None
         self._schedule_flush()
 
     def package_published(self, ref_id: str, package_type: str, version: int) -> None:
@@ -329,6 +338,18 @@ class PubSub:
                 self._publish_entitlements(customer_id, resource_id)
         for key in usage:
             self._publish_usage(*key)
+        credits, self._dirty_credits = self._dirty_credits, {}
+        for customer_id, resource_id, currency_id in credits:
+            snap = self._state.credits.snapshot((customer_id, resource_id, currency_id))
+            self.publish_credit_balance(
+                customer_id,
+                currency_id,
+                current_balance=snap.balance,
+                total_consumed=snap.current_usage,
+                total_granted=snap.usage_limit,
+                resource_id=resource_id,
+                valid_until=snap.valid_until,
+            )
 
     def _publish_entitlements(self, customer_id: str, resource_id: str | None) -> None:
         denial, values = self._state.entitlements(customer_id, resource_id)

@@ -176,6 +176,10 @@ class EmulatorState:
             now=self.now,
             denial=lambda customer_id, resource_id: self.grants(customer_id, resource_id)[0],
             new_id=self._uuid,
+            # Late-bound: the stream hub replaces ``self.listener`` after this.
+            changed=lambda customer, resource, currency: self.listener.credits_changed(  # noqa: PLW0108
+                customer, resource, currency
+            ),
         )
         self._last_sweep = self.now()
         self._index_meters()

@@ -66,7 +66,7 @@ async def _post(
 async def _warm(stigg: AsyncStigg, emu: Emulator) -> None:
     """Wait until the stream is up (nothing cached yet: no refresh follows), then cache c-1."""
     await until(lambda: stream_state(stigg) is SourceState.VALID)
-    assert emu.stream.subscribers() == 3
+    assert emu.stream.subscribers() == 4
     await stigg.get_entitlement("c-1", "feature-02-campaigns")
 
 
@@ -202,3 +202,23 @@ async def test_the_poller_relaxes_while_streaming_and_takes_over_when_the_stream
     clock.advance(31)  # the next step of the safety sleep: the poller takes over
     await until(lambda: customer.counters.total > quiet)
     assert stigg_client.entitlement_status.sources["poller"] is SourceState.VALID
+
+
+async def test_a_credit_grant_elsewhere_reaches_the_local_credit_check(
+    customer: Emulator, stigg_client: AsyncStigg
+) -> None:
+    """creditBalanceUpdated (pushed on every ledger change) refreshes the cached balance."""
+    await _warm(stigg_client, customer)
+    before = await stigg_client.get_credit_entitlement("c-1", "currency-ai-credits")
+    assert not before.is_granted  # no credits yet
+    customer.state.credits.create_grant("c-1", "currency-ai-credits", 50)  # another service
+    for _ in range(20_000):  # a push, then a refresh over loopback: a few loop turns
+        after = await stigg_client.get_credit_entitlement("c-1", "currency-ai-credits")
+        if after.balance == 50:
+            break
+        await asyncio.sleep(0)
+    assert (after.balance, after.is_granted, after.source) == (
+        50,
+        True,
+        EntitlementSource.FRESH_CACHE,
+    )
