@@ -127,7 +127,11 @@ async def fleet(url: str, env: str, cfg: dict[str, Any]) -> dict[str, Any]:
             if shared
             else None
         ),
-        entitlements=EntitlementCacheOptions(poll_interval=cfg["interval"], poll_jitter=0),
+        # Polling only: the figure is requests per refresh cycle, which a healthy stream
+        # would make rare (the poller then runs at its safety interval).
+        entitlements=EntitlementCacheOptions(
+            poll_interval=cfg["interval"], poll_jitter=0, streaming=False
+        ),
     )
     control = redis.Redis.from_url(url)
     async with client:
