@@ -27,7 +27,7 @@ from stigg_async._clock import Clock
 from stigg_async._errors import StiggQueueFullError, StiggValidationError
 from stigg_async._facade_shared import consume_shared
 from stigg_async._usage import UsagePipeline
-from stigg_async._usage._items import make_usage
+from stigg_async._usage._items import UsageRecord
 from stigg_async._usage._keys import new_key
 from stigg_async._validation import check_amount, check_id
 
@@ -218,15 +218,18 @@ class _EntitlementMethods:
         # From here to the return: no await, so no other task can decide in between.
         if not result.is_granted or not _tracks_usage(result):
             return result
-        record = make_usage(
+        # Built directly, not through make_usage: every field was validated above
+        # (ids by the cache they were found in or by _validated, the amount by the
+        # fast path's range check or _check_amount) and the key is ours.
+        record = UsageRecord(
             customer_id,
             feature_id,
             amount,
             "DELTA",
             resource_id,
             None,
-            new_key(),
             None,
+            new_key(),
             self._clock.monotonic(),
         )
         if not self._usage.track_usage_record(record):
