@@ -26,6 +26,8 @@ from stigg_async._operations import operation
 from stigg_async._refreshes import REFRESHES_ENTITLEMENTS, affected_customer, affected_customers
 from stigg_async._retry import NO_RETRY, RetryPolicy, run_with_retries
 from stigg_async._transport import GraphQLTransport
+from stigg_async._usage._items import UsageRecord
+from stigg_async._usage._observer import UsageOutcome
 
 if TYPE_CHECKING:
     from stigg_async._cache import EntitlementCache
@@ -206,6 +208,53 @@ class _FacadeCore:
             # A 2xx answer came, so the request ran; only its answer is unusable.
             exc.may_have_landed = True
             raise
+
+    async def _observed(
+        self,
+        op: str,
+        variables: Mapping[str, Any],
+        records: Sequence[UsageRecord],
+        *,
+        measurements: bool = True,
+    ) -> Any:
+        """Send a report of usage (or credit consumption), telling the usage observer.
+
+        Every record is accepted before the request and settled exactly once after it:
+        delivered, failed (definitely not applied) or unknown (may have landed,
+        including a cancelled call). With ``measurements`` the answer is one
+        ``UsageMeasurement`` per record, handed over on delivery. The records'
+        idempotency keys are attached to any error.
+        """
+        keys = [r.idempotency_key for r in records]
+        observer = self._usage_observer
+        if observer is None:
+            return await self._call(op, variables, keys=keys)
+        for record in records:
+            try:
+                observer.usage_accepted(record)
+            except Exception:  # the observer must never break a report
+                logger.exception("the usage observer raised; ignored")
+        outcome, answers = UsageOutcome.UNKNOWN, None
+        try:
+            raw = await self._call(op, variables, keys=keys)
+            outcome = UsageOutcome.DELIVERED
+            if measurements:
+                answers = raw if isinstance(raw, list) else [raw]
+            return raw
+        except StiggError as exc:
+            outcome = UsageOutcome.UNKNOWN if exc.may_have_landed else UsageOutcome.FAILED
+            raise
+        finally:  # cancellation too: sent or not, the outcome is unknown
+            for index, record in enumerate(records):
+                answer = None
+                if answers is not None and len(answers) == len(records):
+                    candidate = answers[index]
+                    if isinstance(candidate, Mapping):
+                        answer = candidate
+                try:
+                    observer.usage_settled(record, outcome, answer)
+                except Exception:  # never hides the call's own result or error
+                    logger.exception("the usage observer raised; ignored")
 
     async def _refresh_customer(self, customer_id: str | None) -> None:
         """Refetch a customer's cached entitlements after a change; never raises."""

@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from stigg_async._cache._credits import CREDIT_PREFIX
-from stigg_async._errors import StiggError
 from stigg_async._facade_core import _FacadeCore, keywords, new_idempotency_key
 from stigg_async._models import (
     AutoRechargeSettings,
@@ -56,7 +55,6 @@ from stigg_async._models import (
 from stigg_async._models._common import Connection
 from stigg_async._paging import check_page_size
 from stigg_async._usage._items import UsageRecord
-from stigg_async._usage._observer import UsageOutcome
 
 __all__ = ["_CreditMethods"]
 
@@ -371,27 +369,13 @@ class _CreditMethods(_FacadeCore):
             str(model.idempotency_key),
             self._clock.monotonic(),
         )
-        observer = self._usage_observer
-        if observer is not None:
-            observer.usage_accepted(record)
-        outcome = UsageOutcome.UNKNOWN  # cancelled or lost: may have landed
-        try:
-            raw = await self._call(
-                op, {"input": model.to_variables()}, keys=[str(model.idempotency_key)]
-            )
-            result = self._result(CreditConsumption, raw, op)
-            if isinstance(raw, Mapping) and isinstance(raw.get("credit"), Mapping):
-                self._entitlements.apply_credit(
-                    (model.customer_id, model.resource_id), raw["credit"]
-                )
-            outcome = UsageOutcome.DELIVERED
-            return result
-        except StiggError as exc:
-            outcome = UsageOutcome.UNKNOWN if exc.may_have_landed else UsageOutcome.FAILED
-            raise
-        finally:
-            if observer is not None:
-                observer.usage_settled(record, outcome)
+        raw = await self._observed(
+            op, {"input": model.to_variables()}, [record], measurements=False
+        )
+        result = self._result(CreditConsumption, raw, op)
+        if isinstance(raw, Mapping) and isinstance(raw.get("credit"), Mapping):
+            self._entitlements.apply_credit((model.customer_id, model.resource_id), raw["credit"])
+        return result
 
     async def consume_credits_async(
         self, consumptions: Sequence[ConsumeCreditInput | Mapping[str, Any]]

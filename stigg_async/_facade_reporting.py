@@ -8,12 +8,10 @@ into the entitlement cache so the next local check is right.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from stigg_async._errors import StiggError
 from stigg_async._facade_core import _FacadeCore, build_arguments, keywords, new_idempotency_key
 from stigg_async._models import (
     Entitlement,
@@ -30,73 +28,38 @@ from stigg_async._models import (
 )
 from stigg_async._types import UpdateBehavior
 from stigg_async._usage._items import UsageRecord
-from stigg_async._usage._observer import UsageOutcome
 
 __all__ = ["_ReportingMethods"]
-
-logger = logging.getLogger("stigg_async")
 
 _UsageInput = ReportUsageInput | ReportUsageBaseInput | UsageMeasurementCreateInput
 
 
-def _record(item: _UsageInput, now: float) -> UsageRecord:
-    """The observer's view of one awaited usage report (the same type as buffered items)."""
+def _behavior(item: _UsageInput) -> str:
     behavior = item.update_behavior
-    return UsageRecord(
-        customer_id=item.customer_id,
-        feature_id=item.feature_id,
-        value=item.value,
-        update_behavior=str(getattr(behavior, "value", behavior) or "DELTA"),
-        resource_id=item.resource_id,
-        dimensions=item.dimensions,
-        created_at=item.created_at,
-        idempotency_key=item.idempotency_key or "",
-        tracked_at=now,
-    )
+    return str(getattr(behavior, "value", behavior) or "DELTA")
+
+
+def _records(items: Sequence[_UsageInput], now: float) -> list[UsageRecord]:
+    """The observer's view of awaited usage reports (the same type as buffered items)."""
+    return [
+        UsageRecord(
+            customer_id=item.customer_id,
+            feature_id=item.feature_id,
+            value=item.value,
+            update_behavior=str(
+                getattr(item.update_behavior, "value", item.update_behavior) or "DELTA"
+            ),
+            resource_id=item.resource_id,
+            dimensions=item.dimensions,
+            created_at=item.created_at,
+            idempotency_key=item.idempotency_key or "",
+            tracked_at=now,
+        )
+        for item in items
+    ]
 
 
 class _ReportingMethods(_FacadeCore):
-    async def _observed(
-        self, op: str, variables: Mapping[str, Any], items: Sequence[_UsageInput]
-    ) -> Any:
-        """Send a usage report, telling the usage observer before and after.
-
-        Every item is accepted before the request and settled exactly once after it:
-        delivered (with its measurement), failed (definitely not applied) or unknown
-        (may have landed, including a cancelled call). The items' idempotency keys
-        are attached to any error.
-        """
-        keys = [i.idempotency_key or "" for i in items]
-        observer = self._usage_observer
-        if observer is None:
-            return await self._call(op, variables, keys=keys)
-        records = [_record(i, self._clock.monotonic()) for i in items]
-        for record in records:
-            try:
-                observer.usage_accepted(record)
-            except Exception:  # the observer must never break a report
-                logger.exception("the usage observer raised; ignored")
-        outcome, answers = UsageOutcome.UNKNOWN, None
-        try:
-            raw = await self._call(op, variables, keys=keys)
-            outcome = UsageOutcome.DELIVERED
-            answers = raw if isinstance(raw, list) else [raw]
-            return raw
-        except StiggError as exc:
-            outcome = UsageOutcome.UNKNOWN if exc.may_have_landed else UsageOutcome.FAILED
-            raise
-        finally:  # cancellation too: sent or not, the outcome is unknown
-            for index, record in enumerate(records):
-                answer = None
-                if answers is not None and len(answers) == len(records):
-                    candidate = answers[index]
-                    if isinstance(candidate, Mapping):
-                        answer = candidate
-                try:
-                    observer.usage_settled(record, outcome, answer)
-                except Exception:  # never hides the call's own result or error
-                    logger.exception("the usage observer raised; ignored")
-
     async def report_usage(
         self,
         input: ReportUsageInput | Mapping[str, Any] | None = None,
@@ -129,7 +92,9 @@ class _ReportingMethods(_FacadeCore):
         model = self._input(ReportUsageInput, input, keywords(locals()), op)
         if model.idempotency_key is None:
             model = model.model_copy(update={"idempotency_key": new_idempotency_key()})
-        raw = await self._observed(op, {"input": model.to_variables()}, [model])
+        raw = await self._observed(
+            op, {"input": model.to_variables()}, _records([model], self._clock.monotonic())
+        )
         ack = self._result(UsageMeasurement, raw, op)
         self._entitlements.apply_measurements([raw])
         return ack
@@ -157,7 +122,7 @@ class _ReportingMethods(_FacadeCore):
             for i in items
         ]
         variables = {"input": {"usages": [i.to_variables() for i in items]}}
-        raw = await self._observed(op, variables, items)
+        raw = await self._observed(op, variables, _records(items, self._clock.monotonic()))
         if not isinstance(raw, list):
             from stigg_async._errors import StiggResponseError
 
@@ -225,7 +190,11 @@ class _ReportingMethods(_FacadeCore):
         model = self._input(UsageMeasurementCreateInput, input, keywords(locals()), op)
         if model.idempotency_key is None:
             model = model.model_copy(update={"idempotency_key": new_idempotency_key()})
-        raw = await self._observed(op, {"usageMeasurement": model.to_variables()}, [model])
+        raw = await self._observed(
+            op,
+            {"usageMeasurement": model.to_variables()},
+            _records([model], self._clock.monotonic()),
+        )
         ack = self._result(UsageMeasurement, raw, op)
         self._entitlements.apply_measurements([raw])
         return ack
