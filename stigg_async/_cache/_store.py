@@ -385,14 +385,7 @@ class EntitlementStore:
         if ledger is None:
             ledger = ledgers[feature_id] = Ledger()
         if ledger.add(record.idempotency_key, record.update_behavior, record.value):
-            snap = self.entries.get(key)
-            check = None if snap is None else snap.checks.get(feature_id)
-            if check is not None:
-                pending = ledger.pending(check.usage)
-                check.pending = pending
-                check.total = check.usage + pending
-                check.result = None
-                check.memo = NO_MEMO
+            self._sync(key, feature_id, self.entries.get(key))
 
     def usage_settled(
         self,
