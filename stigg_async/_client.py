@@ -186,6 +186,7 @@ class AsyncStigg(
         store = self._entitlements.store
         self._usage_observer = store if self._shared is None else self._shared.wrap_observer(store)
         self._usage = self._new_usage_pipeline()
+        self._bind_fast_paths()
         self._analytics_options = coerce_options(
             analytics, EntitlementAnalyticsOptions, "analytics"
         )
@@ -200,7 +201,7 @@ class AsyncStigg(
         self._close_task: asyncio.Task[UsageCloseReport | None] | None = None
 
     def _new_usage_pipeline(self) -> UsagePipeline:
-        return UsagePipeline(
+        pipeline = UsagePipeline(
             transport=self._transport,
             retry_policy=self._retry,
             clock=self._clock,
@@ -208,6 +209,11 @@ class AsyncStigg(
             on_measurements=self._entitlements.apply_measurements,
             observer=self._usage_observer,
         )
+        if self._shared is None:
+            # consume's warm half: the store decides, counts and queues in one call.
+            # (With a shared tier the fleet must hear of every item: the full path.)
+            self._fast_consume = self._entitlements.store.bind_consume(pipeline.enqueue_counted)
+        return pipeline
 
     def _record_check(
         self,

@@ -11,15 +11,30 @@ import heapq
 import itertools
 import random
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "FakeClock", "SystemClock"]
+__all__ = ["Clock", "FakeClock", "SystemClock", "Timer"]
+
+
+class Timer(Protocol):
+    """A scheduled callback that can be called off (``asyncio.TimerHandle`` is one)."""
+
+    def cancel(self) -> None:
+        """Do not run the callback (a no-op once it ran)."""
+        ...
 
 
 @runtime_checkable
 class Clock(Protocol):
-    """What the SDK needs of time: a monotonic reading, wall time, sleeping, jitter."""
+    """What the SDK needs of time: a monotonic reading, wall time, sleeping, jitter.
+
+    A clock may also offer ``call_at(when, callback) -> Timer``: run ``callback`` once
+    ``monotonic()`` reaches ``when`` (:class:`SystemClock` and :class:`FakeClock` do).
+    The entitlement cache then retires fresh data by timer, so warm checks read no
+    clock; without it they read ``monotonic()`` on every call.
+    """
 
     def monotonic(self) -> float:
         """Seconds on a clock that never goes backwards (for ages and deadlines)."""
@@ -57,6 +72,16 @@ class SystemClock:
 
     def now(self) -> datetime:
         return datetime.now(timezone.utc)
+
+    def call_at(self, when: float, callback: Callable[[], object]) -> Timer:
+        """Run ``callback`` in the running loop once ``monotonic()`` reaches ``when``.
+
+        Raises:
+            RuntimeError: no event loop is running in this thread.
+        """
+        loop = asyncio.get_running_loop()
+        # call_later, not call_at: loop.time() need not be time.monotonic() (uvloop).
+        return loop.call_later(max(0.0, when - time.monotonic()), callback)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
@@ -99,6 +124,7 @@ class FakeClock:
         self.sleeps: list[float] = []
         self._rng = random.Random(seed)
         self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._timers: list[tuple[float, int, _FakeTimer]] = []
         self._seq = itertools.count()
 
     def monotonic(self) -> float:
@@ -121,12 +147,23 @@ class FakeClock:
         heapq.heappush(self._sleepers, (self.monotonic() + seconds, next(self._seq), future))
         await future
 
+    def call_at(self, when: float, callback: Callable[[], object]) -> Timer:
+        """Run ``callback`` (synchronously, inside :meth:`advance`) once time reaches ``when``."""
+        timer = _FakeTimer(callback)
+        if when <= self.monotonic():
+            timer.run()
+        else:
+            heapq.heappush(self._timers, (when, next(self._seq), timer))
+        return timer
+
     def advance(self, seconds: float) -> None:
-        """Move time forward and wake every sleeper whose deadline has passed."""
+        """Move time forward, run due timers and wake every sleeper whose deadline passed."""
         if seconds < 0:
             raise ValueError("time cannot move backwards")
         self._elapsed += seconds
         now = self.monotonic()
+        while self._timers and self._timers[0][0] <= now:
+            heapq.heappop(self._timers)[2].run()
         while self._sleepers and self._sleepers[0][0] <= now:
             _, _, future = heapq.heappop(self._sleepers)
             if not future.done():
@@ -150,3 +187,20 @@ class FakeClock:
 
     def __repr__(self) -> str:
         return f"FakeClock(now={self.now().isoformat()})"
+
+
+class _FakeTimer:
+    """A :class:`FakeClock` timer: runs its callback once, unless cancelled first."""
+
+    __slots__ = ("_callback",)
+
+    def __init__(self, callback: Callable[[], object]) -> None:
+        self._callback: Callable[[], object] | None = callback
+
+    def cancel(self) -> None:
+        self._callback = None
+
+    def run(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            callback()

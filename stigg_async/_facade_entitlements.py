@@ -10,7 +10,7 @@ tracks usage in one step, with no suspension point in between.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from stigg_async._cache import (
     EntitlementCache,
@@ -23,6 +23,7 @@ from stigg_async._cache import (
 )
 from stigg_async._cache._credits import CreditEntitlementResult
 from stigg_async._cache._model import EntitlementSource
+from stigg_async._cache._store import FastConsume
 from stigg_async._clock import Clock
 from stigg_async._errors import StiggQueueFullError, StiggValidationError
 from stigg_async._facade_shared import consume_shared
@@ -31,7 +32,12 @@ from stigg_async._usage._items import UsageRecord
 from stigg_async._usage._keys import new_key
 from stigg_async._validation import check_amount, check_id
 
+if TYPE_CHECKING:
+    from stigg_async._redis._wiring import SharedCache
+
 __all__ = ["_EntitlementMethods"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _FALLBACK = EntitlementSource.FALLBACK
 
@@ -89,12 +95,27 @@ def _key(item: Any) -> tuple[str, str | None]:
     )
 
 
+def _as_method(function: _F, method: Callable[..., Any]) -> _F:
+    """``function`` named and documented as ``method`` (for help() and reprs)."""
+    function.__name__ = method.__name__
+    function.__qualname__ = method.__qualname__
+    function.__doc__ = method.__doc__
+    return function
+
+
+def _no_fast_consume(_c: Any, _f: Any, _r: Any, _a: Any) -> EntitlementResult | None:
+    return None
+
+
 class _EntitlementMethods:
     """Entitlement checks answered locally from the cache (see ``docs/entitlements.md``)."""
 
     _entitlements: EntitlementCache
     _usage: UsagePipeline
     _clock: Clock
+    _shared: SharedCache | None = None
+    #: The store's bound consume over the current usage pipeline (see AsyncStigg).
+    _fast_consume: FastConsume = _no_fast_consume
 
     async def _ensure_open(self) -> None:
         # AsyncStigg provides the real one (opens the transport, starts the cache).
@@ -133,6 +154,29 @@ class _EntitlementMethods:
             >>> if result.is_granted:  # doctest: +SKIP
             ...     send_campaign()
         """
+        # An instance answers warm checks through the store's bound check (see
+        # _bind_fast_paths), which comes here only for what it cannot answer.
+        return await self._check_slow(customer_id, feature_id, resource_id, requested_usage)
+
+    def _bind_fast_paths(self) -> None:
+        """Expose the store's bound checks as this instance's check methods.
+
+        The class methods stay the documented ones; on an instance the store's
+        functions (same signatures) shadow them, so a warm check is one call. Call
+        once, after the cache exists.
+        """
+        store = self._entitlements.store
+        # Instance attributes shadowing the methods: mypy sees the declared methods.
+        self.get_entitlement = _as_method(  # type: ignore[method-assign,assignment]
+            store.bind_check(self._check_slow), _EntitlementMethods.get_entitlement
+        )
+        self.peek_entitlement = _as_method(  # type: ignore[method-assign]
+            store.bind_peek(self._peek_slow), _EntitlementMethods.peek_entitlement
+        )
+
+    async def _check_slow(
+        self, customer_id: Any, feature_id: Any, resource_id: Any, requested_usage: Any
+    ) -> EntitlementResult:
         # The fast path validates nothing up front: a key or feature id can only be
         # found if it was valid when cached, and an unhashable argument raises
         # TypeError there, which sends the call to the full validation below.
@@ -179,7 +223,7 @@ class _EntitlementMethods:
             >>> if not decision.is_granted:  # doctest: +SKIP
             ...     raise PaymentRequired(decision.access_denied_reason)
         """
-        shared = getattr(self, "_shared", None)
+        shared = self._shared
         if shared is not None and shared.healthy:
             customer_id, feature_id, resource_id, _ = _validated(
                 customer_id, feature_id, resource_id, None
@@ -203,6 +247,10 @@ class _EntitlementMethods:
         result = None
         kind = type(amount)
         if (kind is int or kind is float) and amount > 0:
+            # Decides and tracks from the live index in one call (no shared tier).
+            result = self._fast_consume(customer_id, feature_id, resource_id, amount)
+            if result is not None:
+                return result
             try:
                 result = cache.store.fast_check(customer_id, feature_id, resource_id, amount)
             except TypeError:
@@ -290,6 +338,11 @@ class _EntitlementMethods:
             >>> result.is_granted  # doctest: +SKIP
             True
         """
+        return self._peek_slow(customer_id, feature_id, resource_id, requested_usage)
+
+    def _peek_slow(
+        self, customer_id: Any, feature_id: Any, resource_id: Any, requested_usage: Any
+    ) -> EntitlementResult:
         try:
             result = self._entitlements.store.fast_check(
                 customer_id, feature_id, resource_id, requested_usage

@@ -129,6 +129,8 @@ class EntitlementCache:
             wall=clock.now,
             on_evict=self._evicted,
             on_change=self._emit,
+            # Optional in the Clock protocol: without it warm checks read the clock.
+            call_at=getattr(clock, "call_at", None),
         )
         self._refresher = Refresher(
             transport=transport,
@@ -207,6 +209,23 @@ class EntitlementCache:
             self._poller.start(self, self._health)
         for source in self._sources:
             source.start(self, self._health)
+        watch = self._loop.create_task(self._watch_loop(), name="stigg-entitlements-loop-watch")
+        self._tasks.add(watch)
+        watch.add_done_callback(self._tasks.discard)
+
+    async def _watch_loop(self) -> None:
+        """Wait for the loop's end: a loop that ends with the cache open runs no timer.
+
+        ``asyncio.run`` cancels every task as it ends. The live index's timers die
+        with the loop, so the store serves through its clock-checked path from then
+        on (fresh data until the ttl, as if timers never existed).
+        """
+        try:
+            await asyncio.get_running_loop().create_future()
+        except asyncio.CancelledError:
+            if not self._closed:
+                self.store.stop_timers()
+            raise
 
     async def aclose(self) -> None:
         """Stop the data sources and every fetch; leave no task behind. Idempotent."""
@@ -803,7 +822,7 @@ class EntitlementCache:
         """Counters (see :class:`EntitlementCacheStats`)."""
         h = self._health
         refresher = self._refresher
-        fast = self.store.counters.fast_hits
+        fast = self.store.fast_hits
         return EntitlementCacheStats(
             hits=h.hits + fast,
             fast_hits=fast,

@@ -93,7 +93,9 @@ def compile_check(
     check.metered = False
     check.memo = NO_MEMO
     check.snapshot = snapshot
+    check.hits = 0
     feature = ent.feature
+    check.tracks = feature is not None and feature.is_metered
     reason = ent.access_denied_reason
     metered = (
         feature is not None

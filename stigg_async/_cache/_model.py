@@ -387,6 +387,7 @@ class _Check:
     __slots__ = (
         "ent",
         "granted",
+        "hits",
         "limit",
         "memo",
         "metered",
@@ -396,6 +397,7 @@ class _Check:
         "result",
         "snapshot",
         "total",
+        "tracks",
         "usage",
         "usage_written_at",
         "usage_written_ts",
@@ -403,6 +405,9 @@ class _Check:
 
     ent: CachedEntitlement
     granted: bool
+    # Checks answered from this entitlement by the fast paths: the stats' fast_hits
+    # and the idle sweep's "read lately" (one increment, no clock read).
+    hits: int
     limit: float
     metered: bool
     reason: AccessDeniedReason | None
@@ -416,6 +421,7 @@ class _Check:
     usage: float  # the server's base
     pending: float  # accepted here, not yet acknowledged (DESIGN section 9)
     total: float  # usage + pending, kept in step by the store
+    tracks: bool  # a metered feature: a granted consume tracks usage
     usage_written_at: float  # monotonic time of the last write-through (-inf: none)
     usage_written_ts: datetime | None  # the report's timestamp of that write-through
 
@@ -429,9 +435,11 @@ class _Snapshot(_Stamp):
         "credits",
         "customer_id",
         "denial",
+        "expiry",
         "fetch_started",
         "fresh_until",
         "resource_id",
+        "seen_hits",
         "stale_until",
         "used",
     )
@@ -459,6 +467,10 @@ class _Snapshot(_Stamp):
         self.credits: dict[str, Any] = {}
         # Set by reads, cleared by the poller: "someone used this key lately".
         self.used = True
+        # The checks' hits the last sweep saw (more since: read lately).
+        self.seen_hits = 0
+        # The timer that takes this snapshot out of the store's live index (or None).
+        self.expiry: Any = None
         self.all_result: EntitlementsResult | None = None
 
 

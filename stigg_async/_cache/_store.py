@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -33,19 +33,25 @@ from stigg_async._cache._model import (
     CachedEntitlement,
     EntitlementResult,
     EntitlementsChange,
+    EntitlementSource,
     _Check,
     _Snapshot,
     parse_datetime,
 )
 from stigg_async._cache._pending import Ledger
+from stigg_async._clock import Timer
+from stigg_async._errors import StiggQueueFullError
 from stigg_async._models._enums import AccessDeniedReason
 from stigg_async._usage._items import UsageRecord
+from stigg_async._usage._keys import new_key
 from stigg_async._usage._observer import UsageOutcome
 from stigg_async._validation import MAX_AMOUNT
 
 __all__ = ["CheckObserver", "EntitlementStore", "FastCheck", "Key", "StoreCounters"]
 
 Key = tuple[str, "str | None"]
+#: ``(customer_id, resource_id, feature_id)``: a key of the live index.
+LiveKey = tuple[str, "str | None", str]
 
 #: ``record(customer_id, resource_id, feature_id, requested_usage, result)``: told about
 #: every answered check (opt-in check analytics); must not raise or wait.
@@ -57,17 +63,39 @@ CheckObserver = Callable[[str, "str | None", str, "float | None", "EntitlementRe
 #: unhashable arguments; the caller then validates them.
 FastCheck = Callable[[Any, Any, Any, Any], "EntitlementResult | None"]
 
+#: ``call_at(when, callback)``: run ``callback`` once the monotonic clock reaches
+#: ``when``; returns a handle with ``cancel()``. Raises ``RuntimeError`` when it cannot
+#: (no running loop): the data is then served through the clock-checked path.
+CallAt = Callable[[float, Callable[[], object]], Timer]
+
+#: The async check a facade binds (``get_entitlement``'s signature); ``SlowCheck``
+#: answers what the live index cannot: ``slow(customer_id, feature_id, resource_id,
+#: requested_usage)``.
+AsyncCheck = Callable[..., Awaitable[EntitlementResult]]
+SlowCheck = Callable[[Any, Any, Any, Any], Awaitable[EntitlementResult]]
+SyncCheck = Callable[..., EntitlementResult]
+#: ``consume(customer_id, feature_id, resource_id, amount)``: see ``bind_consume``.
+FastConsume = Callable[[Any, Any, Any, Any], "EntitlementResult | None"]
+
+_DELTA = "DELTA"
+_FRESH = EntitlementSource.FRESH_CACHE
+_new_tuple = tuple.__new__
+SlowPeek = Callable[[Any, Any, Any, Any], EntitlementResult]
+
 # Past the API's range a requested usage goes to validation (and fails) instead.
 _MAX = MAX_AMOUNT
 
 
 class StoreCounters:
-    """Counters the fast path increments (plain attributes: a few ns each)."""
+    """Counters of the store (plain attributes: a few ns each).
 
-    __slots__ = ("fast_hits", "usage_updates")
+    Fast-path hits are counted on the checks themselves (``_Check.hits``) and summed
+    on demand: see :attr:`EntitlementStore.fast_hits`.
+    """
+
+    __slots__ = ("usage_updates",)
 
     def __init__(self) -> None:
-        self.fast_hits = 0
         self.usage_updates = 0
 
 
@@ -76,41 +104,63 @@ def _miss(_c: Any, _f: Any, _r: Any, _u: Any) -> EntitlementResult | None:
 
 
 def make_fast_path(
-    entries: dict[Key, _Snapshot], monotonic: Callable[[], float], counters: StoreCounters
+    live: dict[LiveKey, _Check],
+    entries: dict[Key, _Snapshot],
+    monotonic: Callable[[], float],
 ) -> FastCheck:
-    """The warm check: two dict lookups, a clock read, a few compares, a memo lookup."""
+    """The warm check: the live index (no clock), else the snapshot and a clock read."""
+    live_get = live.get
     get = entries.get
 
     def fast_check(
         customer_id: Any, feature_id: Any, resource_id: Any, requested_usage: Any
     ) -> EntitlementResult | None:
-        snap = get((customer_id, resource_id))
-        if snap is None:
-            return None
-        now = monotonic()
-        if now >= snap.fresh_until:
-            return None
-        check = snap.checks.get(feature_id)
-        if check is None or now >= check.reset_at:
-            return None
-        snap.used = True
-        counters.fast_hits += 1
-        if requested_usage is None:
-            result = check.result
-            return answer_fresh(check, None) if result is None else result
-        # Exact type test: bool is an int subclass and True would hit the memoised
-        # answer for 1; it must go to validation (and fail) instead.
-        kind = type(requested_usage)
-        if kind is float or kind is int:
-            result = check.memo.get(requested_usage)
-            if result is not None:
-                return result
-            if 0.0 <= requested_usage <= _MAX:
-                return answer_fresh(check, requested_usage)
-        counters.fast_hits -= 1  # not answered here after all
-        return None
+        check = live_get((customer_id, resource_id, feature_id))
+        if check is None:
+            # Not indexed (no timer to retire it, or checks are observed): the
+            # snapshot is fresh and its period lasts only if the clock says so.
+            snap = get((customer_id, resource_id))
+            if snap is None:
+                return None
+            now = monotonic()
+            if now >= snap.fresh_until:
+                return None
+            check = snap.checks.get(feature_id)
+            if check is None or now >= check.reset_at:
+                return None
+        return _answer(check, requested_usage)
 
     return fast_check
+
+
+def _set_pending(check: _Check, pending: float) -> None:
+    """Write a new pending amount into ``check``; its prebuilt answers are void now."""
+    check.pending = pending
+    check.total = check.usage + pending
+    check.result = None
+    check.memo = NO_MEMO
+
+
+def _answer(check: _Check, requested_usage: Any) -> EntitlementResult | None:
+    """A fresh check's answer for ``requested_usage``, or None if that needs validation."""
+    if requested_usage is None:
+        result = check.result
+        if result is None:
+            result = answer_fresh(check, None)
+        check.hits += 1
+        return result
+    # Exact type test: bool is an int subclass and True would hit the memoised
+    # answer for 1; it must go to validation (and fail) instead.
+    kind = type(requested_usage)
+    if kind is float or kind is int:
+        result = check.memo.get(requested_usage)
+        if result is None:
+            if not 0.0 <= requested_usage <= _MAX:
+                return None
+            result = answer_fresh(check, requested_usage)
+        check.hits += 1
+        return result
+    return None
 
 
 class _EvictingLRU(LRUCache[Key, None]):
@@ -142,36 +192,52 @@ class EntitlementStore:
         wall: Callable[[], datetime],
         on_evict: Callable[[Key], None],
         on_change: Callable[[EntitlementsChange], None],
+        call_at: CallAt | None = None,
     ) -> None:
         self.entries: dict[Key, _Snapshot] = {}
+        #: The live index: checks of fresh snapshots whose usage period lasts, by
+        #: ``(customer_id, resource_id, feature_id)``. A timer per snapshot takes its
+        #: checks out when it goes stale or a period ends, so a hit needs no clock.
+        self.live: dict[LiveKey, _Check] = {}
         self.counters = StoreCounters()
         self._monotonic = monotonic
         self._wall = wall
+        self._call_at = call_at
         self._last_used: dict[Key, float] = {}
         self._negative: dict[Key, float] = {}
         self._wanted: dict[Key, float] = {}  # wanted keys with no data -> last read
         self._by_customer: dict[str, set[Key]] = {}
         self._ledgers: dict[Key, dict[str, Ledger]] = {}  # in flight, by key and feature
+        self._retired_hits = 0  # fast hits of checks no longer cached
         self._max_entries = max_entries
         self._lru = _EvictingLRU(max_entries, self._evicted)
         self._on_evict = on_evict
         self._on_change = on_change
-        self._parked: dict[Key, _Snapshot] | None = None
+        self._parked = False
         #: Told about every answered check, when check analytics are on (else None).
         self.check_observer: CheckObserver | None = None
         self.fast_check: FastCheck = self._fast_path()
+
+    @property
+    def fast_hits(self) -> int:
+        """Checks answered by the fast paths so far (summed over the cached checks)."""
+        return self._retired_hits + sum(
+            check.hits for snap in self.entries.values() for check in snap.checks.values()
+        )
 
     def observe_checks(self, observer: CheckObserver | None) -> None:
         """Tell ``observer`` about every answered check (fast path included).
 
         With no observer the fast path is the bare one: analytics cost nothing when off.
+        With one, the live index is off, so every check passes the observing path.
         """
         self.check_observer = observer
-        if self._parked is None:
+        if not self._parked:
             self.fast_check = self._fast_path()
+            self._reindex()
 
     def _fast_path(self) -> FastCheck:
-        fast = make_fast_path(self.entries, self._monotonic, self.counters)
+        fast = make_fast_path(self.live, self.entries, self._monotonic)
         record = self.check_observer
         if record is None:
             return fast
@@ -186,6 +252,193 @@ class EntitlementStore:
 
         return observed
 
+    # -- the bound checks a facade exposes -------------------------------------------
+
+    def bind_check(self, slow: SlowCheck) -> AsyncCheck:
+        """The awaited check, answered from the live index, else by ``slow``.
+
+        A facade exposes the returned function as its ``get_entitlement``: a warm
+        check with a memoised answer is one dict lookup, a hit count and a memo
+        lookup, with no clock read and no further call.
+        """
+        live_get = self.live.get
+
+        async def get_entitlement(
+            customer_id: str,
+            feature_id: str,
+            *,
+            resource_id: str | None = None,
+            requested_usage: float | None = None,
+        ) -> EntitlementResult:
+            try:
+                check = live_get((customer_id, resource_id, feature_id))
+            except TypeError:  # unhashable: the slow path validates (and refuses) it
+                check = None
+            if check is not None:
+                kind = type(requested_usage)
+                if kind is int or kind is float:
+                    result = check.memo.get(requested_usage)  # type: ignore[arg-type]
+                    if result is not None:
+                        check.hits += 1
+                        return result
+                # None, a new amount (built and memoised), or one to validate.
+                result = _answer(check, requested_usage)
+                if result is not None:
+                    return result
+            return await slow(customer_id, feature_id, resource_id, requested_usage)
+
+        return get_entitlement
+
+    def bind_peek(self, slow: SlowPeek) -> SyncCheck:
+        """The synchronous check, answered from the live index, else by ``slow``."""
+        live_get = self.live.get
+
+        def peek_entitlement(
+            customer_id: str,
+            feature_id: str,
+            *,
+            resource_id: str | None = None,
+            requested_usage: float | None = None,
+        ) -> EntitlementResult:
+            try:
+                check = live_get((customer_id, resource_id, feature_id))
+            except TypeError:
+                check = None
+            if check is not None:
+                result = _answer(check, requested_usage)
+                if result is not None:
+                    return result
+            return slow(customer_id, feature_id, resource_id, requested_usage)
+
+        return peek_entitlement
+
+    def bind_consume(self, track: Callable[[UsageRecord], bool]) -> FastConsume:
+        """The warm half of ``consume``: decide from the live index and, if granted, track.
+
+        ``track`` queues a record whose pending amount the store counts itself (it
+        must not tell the store again); it returns False when the queue is full. The
+        bound function answers ``None`` when the live index cannot decide (the caller
+        then takes its full path) and raises :class:`StiggQueueFullError` when the
+        queue refused a granted item (nothing is then counted). Its caller has
+        checked that ``amount`` is an ``int`` or ``float`` above 0.
+        """
+        live_get = self.live.get
+        mono = self._monotonic
+        accepted = self._accepted
+
+        def consume(
+            customer_id: Any, feature_id: Any, resource_id: Any, amount: Any
+        ) -> EntitlementResult | None:
+            try:
+                check = live_get((customer_id, resource_id, feature_id))
+            except TypeError:  # unhashable: the caller's full path validates it
+                return None
+            if check is None or not amount <= _MAX:
+                return None
+            granted = check.total + amount <= check.limit if check.metered else check.granted
+            if not granted or not check.tracks:
+                return _answer(check, amount)  # nothing to track: the plain answer
+            key = new_key()
+            # Built directly: the ids were valid when cached, the amount is checked.
+            record: UsageRecord = _new_tuple(
+                UsageRecord,
+                (customer_id, feature_id, amount, _DELTA, resource_id, None, None, key, mono()),
+            )
+            if not track(record):
+                raise StiggQueueFullError(
+                    "the usage queue is full: nothing was consumed (raise "
+                    "UsagePipelineOptions.max_queue_size, or retry shortly)",
+                    operation="consume",
+                )
+            # The decision as it was made: pending before this item, which it carries.
+            result: EntitlementResult = _new_tuple(
+                EntitlementResult,
+                (
+                    check.ent,
+                    True,
+                    None,
+                    amount,
+                    check.usage,
+                    _FRESH,
+                    check.snapshot,
+                    check.ent.feature_id,
+                    check.pending,
+                    key,
+                ),
+            )
+            check.hits += 1
+            accepted(record, check)
+            return result
+
+        return consume
+
+    # -- the live index ----------------------------------------------------------------
+
+    def _index(self, key: Key, snap: _Snapshot) -> None:
+        """Put ``snap``'s checks in the live index until it goes stale or a period ends."""
+        call_at = self._call_at
+        if call_at is None or self._parked or self.check_observer is not None:
+            return
+        if snap.expiry is not None or not snap.checks:
+            return
+        deadline = snap.fresh_until
+        for check in snap.checks.values():
+            deadline = min(deadline, check.reset_at)
+        if self._monotonic() >= deadline:
+            return
+        try:
+            snap.expiry = call_at(deadline, lambda: self._expire(key, snap))
+        except RuntimeError:  # no loop to keep time: the clock-checked path serves it
+            return
+        customer_id, resource_id = key
+        live = self.live
+        for feature_id, check in snap.checks.items():
+            live[(customer_id, resource_id, feature_id)] = check
+
+    def _unindex(self, key: Key, snap: _Snapshot) -> None:
+        """Take ``snap``'s checks out of the live index (and call its timer off)."""
+        timer = snap.expiry
+        if timer is None:
+            return
+        snap.expiry = None
+        timer.cancel()
+        customer_id, resource_id = key
+        live = self.live
+        for feature_id, check in snap.checks.items():
+            live_key = (customer_id, resource_id, feature_id)
+            if live.get(live_key) is check:
+                del live[live_key]
+
+    def _expire(self, key: Key, snap: _Snapshot) -> None:
+        # The timer ran: the data went stale or a usage period ended.
+        self._unindex(key, snap)
+
+    def _reindex(self) -> None:
+        """Rebuild the live index from the snapshots (after a park or an observer)."""
+        for key, snap in self.entries.items():
+            self._unindex(key, snap)
+        self.live.clear()
+        for key, snap in self.entries.items():
+            self._index(key, snap)
+
+    @staticmethod
+    def _hits_of(snap: _Snapshot) -> int:
+        return sum(check.hits for check in snap.checks.values())
+
+    def stop_timers(self) -> None:
+        """Stop retiring data by timer (their loop is ending): empty the live index.
+
+        Checks are then answered through the clock-checked path.
+        """
+        self._call_at = None
+        for key, snap in self.entries.items():
+            self._unindex(key, snap)
+        self.live.clear()
+
+    def _retire(self, snap: _Snapshot) -> None:
+        """``snap`` leaves the cache: keep its checks' hits in the totals."""
+        self._retired_hits += self._hits_of(snap)
+
     def __len__(self) -> int:
         return len(self.entries)
 
@@ -193,15 +446,19 @@ class EntitlementStore:
 
     def park(self) -> None:
         """In a forked child: answer nothing from the fast path until :meth:`unpark`."""
-        if self._parked is None:
-            self._parked = self.entries
+        if not self._parked:
+            self._parked = True
             self.fast_check = _miss
+            for key, snap in self.entries.items():
+                self._unindex(key, snap)
+            self.live.clear()
 
     def unpark(self) -> None:
         """Serve the parked data again (with its true age) through a new fast path."""
-        if self._parked is not None:
-            self._parked = None
+        if self._parked:
+            self._parked = False
             self.fast_check = self._fast_path()
+            self._reindex()
 
     # -- snapshots -----------------------------------------------------------------
 
@@ -245,7 +502,9 @@ class EntitlementStore:
         elif old is not None:
             snap.credits = old.credits  # a payload without credits (a push) keeps them
         if old is not None:
-            snap.used = old.used
+            self._unindex(key, old)
+            self._retire(old)
+            snap.used = old.used or self._hits_of(old) != old.seen_hits
             for feature_id, check in snap.checks.items():
                 prior = old.checks.get(feature_id)
                 if prior is not None and prior.metered and prior.usage_written_at >= started:
@@ -264,6 +523,7 @@ class EntitlementStore:
             if not ledgers:
                 del self._ledgers[key]
         self.entries[key] = snap
+        self._index(key, snap)
         self._negative.pop(key, None)
         self._wanted.pop(key, None)
         self._last_used.setdefault(key, now)
@@ -295,6 +555,7 @@ class EntitlementStore:
             snap = self.entries.get(key)
             if snap is not None and snap.fresh_until > now:
                 snap.fresh_until = now
+                self._unindex(key, snap)
 
     # -- usage: server answers -----------------------------------------------------
 
@@ -340,8 +601,11 @@ class EntitlementStore:
         check = compile_check(ent, snap, now, self._wall())
         check.usage_written_at = now
         check.usage_written_ts = stamp or prior.usage_written_ts
+        self._unindex(key, snap)
+        self._retired_hits += prior.hits
         snap.checks[feature_id] = check
         self._sync(key, feature_id, snap)
+        self._index(key, snap)
         self.counters.usage_updates += 1
         if ent != prior.ent:
             self._on_change(
@@ -376,6 +640,11 @@ class EntitlementStore:
 
     def usage_accepted(self, record: UsageRecord) -> None:
         """Count ``record`` as pending on its entitlement from now on."""
+        snap = self.entries.get((record.customer_id, record.resource_id))
+        self._accepted(record, None if snap is None else snap.checks.get(record.feature_id))
+
+    def _accepted(self, record: UsageRecord, check: _Check | None) -> None:
+        """Count ``record`` on its ledger and in ``check`` (its cached check, if any)."""
         key = (record.customer_id, record.resource_id)
         ledgers = self._ledgers.get(key)
         if ledgers is None:
@@ -384,8 +653,9 @@ class EntitlementStore:
         ledger = ledgers.get(feature_id)
         if ledger is None:
             ledger = ledgers[feature_id] = Ledger()
-        if ledger.add(record.idempotency_key, record.update_behavior, record.value):
-            self._sync(key, feature_id, self.entries.get(key))
+        added = ledger.add(record.idempotency_key, record.update_behavior, record.value)
+        if added and check is not None:
+            _set_pending(check, ledger.pending(check.usage))
 
     def usage_settled(
         self,
@@ -430,11 +700,7 @@ class EntitlementStore:
         if check is None:
             return
         ledger = self._ledgers.get(key, {}).get(feature_id)
-        pending = 0.0 if ledger is None else ledger.pending(check.usage)
-        check.pending = pending
-        check.total = check.usage + pending
-        check.result = None
-        check.memo = NO_MEMO
+        _set_pending(check, 0.0 if ledger is None else ledger.pending(check.usage))
 
     # -- keys: recency, eviction, negative caching ---------------------------------
 
@@ -460,7 +726,11 @@ class EntitlementStore:
         self._on_evict(key)
 
     def _forget(self, key: Key) -> bool:
-        existed = self.entries.pop(key, None) is not None
+        snap = self.entries.pop(key, None)
+        existed = snap is not None
+        if snap is not None:
+            self._unindex(key, snap)
+            self._retire(snap)
         ledgers = self._ledgers.get(key)
         if ledgers is not None:
             # Unknown outcomes wait for a refresh of this key, which will not come now;
@@ -499,8 +769,10 @@ class EntitlementStore:
         keep: list[Key] = []
         dropped: list[Key] = []
         for key, snapshot in list(self.entries.items()):
-            if snapshot.used:
+            hits = self._hits_of(snapshot)
+            if snapshot.used or hits != snapshot.seen_hits:
                 snapshot.used = False
+                snapshot.seen_hits = hits
                 self.touch(key, now)
                 keep.append(key)
             elif now - self._last_used.get(key, now) > idle_timeout:
@@ -532,6 +804,10 @@ class EntitlementStore:
 
     def clear(self) -> None:
         """Forget every snapshot (on close); pending usage stays until it settles."""
+        for key, snap in self.entries.items():
+            self._unindex(key, snap)
+            self._retire(snap)
+        self.live.clear()
         self.entries.clear()
         self._last_used.clear()
         self._negative.clear()

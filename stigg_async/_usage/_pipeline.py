@@ -230,6 +230,19 @@ class UsagePipeline:
             self._accepted(record)
         return accepted
 
+    def enqueue_counted(self, record: UsageRecord) -> bool:
+        """Queue a valid usage record the observer already counts; False when full.
+
+        For a caller that is the observer itself (the store's ``consume``): the
+        record is not announced again, but its outcome is, as for every record.
+
+        Raises:
+            StiggClientStateError: the pipeline is closed.
+        """
+        if self._closing:
+            raise StiggClientStateError("usage cannot be tracked after the client is closed")
+        return self._offer(self._usage, record)
+
     def track_event(
         self,
         customer_id: str,

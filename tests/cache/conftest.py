@@ -22,6 +22,7 @@ class Host(_EntitlementMethods):
     def __init__(self, cache: EntitlementCache, clock: FakeClock) -> None:
         self._entitlements = cache
         self._clock = clock
+        self._bind_fast_paths()
 
 
 @pytest.fixture
@@ -41,7 +42,9 @@ MakeHost = Callable[..., Host]
 async def make_host(clock: FakeClock, transport: FakeTransport) -> AsyncIterator[MakeHost]:
     caches: list[EntitlementCache] = []
 
-    def make(retry: RetryPolicy = NO_RETRY, start: bool = True, **options: Any) -> Host:
+    def make(
+        retry: RetryPolicy = NO_RETRY, start: bool = True, clock: Any = clock, **options: Any
+    ) -> Host:
         options.setdefault("poll", False)
         cache = EntitlementCache(
             transport=transport,  # type: ignore[arg-type]

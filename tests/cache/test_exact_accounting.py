@@ -13,7 +13,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from stigg_async import AccessDeniedReason, AsyncStigg, EntitlementSource
+from stigg_async import (
+    AccessDeniedReason,
+    AsyncStigg,
+    EntitlementSource,
+    StiggQueueFullError,
+    UsagePipelineOptions,
+)
 from stigg_async._clock import FakeClock
 from stigg_async._usage._items import UsageRecord
 from stigg_async._usage._observer import UsageOutcome
@@ -217,3 +223,54 @@ async def test_consume_rejects_bad_amounts_before_anything_happens(
             await stigg.consume(customer, CAMPAIGNS, amount)  # type: ignore[arg-type]
     assert stigg_emulator.counters.total == before
     assert stigg.usage_stats.enqueued == 0
+
+
+async def test_warm_consume_is_decided_and_counted_by_the_store_alone(
+    stigg: AsyncStigg, stigg_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Warm consume is one call into the store (no other path), counting each item once."""
+    customer = _customer(stigg_emulator)
+    await stigg.prefetch([customer])
+    cache = stigg._entitlements
+
+    async def broken(*_a: object, **_k: object) -> None:
+        raise AssertionError("the slow path decided a warm consume")
+
+    def broken_fast_check(*_a: object) -> None:
+        raise AssertionError("the general fast path decided a warm consume")
+
+    monkeypatch.setattr(cache, "get", broken)
+    monkeypatch.setattr(cache.store, "fast_check", broken_fast_check)
+    hits = stigg.entitlement_stats.fast_hits
+    results = [await stigg.consume(customer, CAMPAIGNS) for _ in range(LIMIT + 2)]
+    assert [r.is_granted for r in results] == [True] * LIMIT + [False, False]
+    assert [r.pending_usage for r in results[:LIMIT]] == [0, 1, 2, 3]  # decided before tracking
+    assert stigg.entitlement_stats.fast_hits == hits + LIMIT + 2
+    assert stigg.entitlement_stats.pending_usage_items == LIMIT
+    assert stigg.usage_stats.enqueued == LIMIT
+    monkeypatch.undo()
+    await stigg.flush(timeout=10)
+    assert stigg.entitlement_stats.pending_usage_items == 0
+    assert _server_usage(stigg_emulator, customer) == LIMIT
+
+
+async def test_consume_with_a_full_queue_raises_and_counts_nothing(
+    stigg_emulator: Emulator, stigg_emulator_clock: FakeClock
+) -> None:
+    """A granted consume the queue refuses tracks nothing: pending stays as it was."""
+    customer = _customer(stigg_emulator)
+    async with AsyncStigg(
+        api_key=STIGG_EMULATOR_API_KEY,
+        api_url=stigg_emulator.url,
+        clock=stigg_emulator_clock,
+        usage=UsagePipelineOptions(max_queue_size=2, flush_interval=3_600),
+    ) as stigg:
+        await stigg.prefetch([customer])
+        assert (await stigg.consume(customer, CAMPAIGNS)).is_granted
+        assert (await stigg.consume(customer, CAMPAIGNS)).is_granted
+        with pytest.raises(StiggQueueFullError, match="nothing was consumed"):
+            await stigg.consume(customer, CAMPAIGNS)
+        check = await stigg.get_entitlement(customer, CAMPAIGNS)
+        assert check.pending_usage == 2
+        assert stigg.entitlement_stats.pending_usage_items == 2
+        assert stigg.usage_stats.dropped == 1

@@ -22,13 +22,15 @@ from tests.cache.fakes import FakeTransport, entitlement, metered
 KEY = ("customer-1", None)
 
 
-def _store(clock: FakeClock) -> EntitlementStore:
+def _store(clock: FakeClock, *, indexed: bool = False) -> EntitlementStore:
+    """A store; ``indexed``: with timers, so warm checks come from the live index."""
     return EntitlementStore(
         max_entries=100,
         monotonic=clock.monotonic,
         wall=clock.now,
         on_evict=lambda _k: None,
         on_change=lambda _c: None,
+        call_at=clock.call_at if indexed else None,
     )
 
 
@@ -107,6 +109,7 @@ def _cases(draw: st.DrawFn) -> dict[str, Any]:
         "settle": draw(st.lists(st.sampled_from(list(UsageOutcome)), max_size=4)),
         "requested": draw(st.one_of(st.none(), st.integers(0, 12), st.floats(0, 12))),
         "feature": draw(st.sampled_from(["f", "f", "f", "missing"])),
+        "indexed": draw(st.booleans()),
     }
 
 
@@ -133,9 +136,13 @@ def _entitlement(case: dict[str, Any], clock: FakeClock) -> dict[str, Any]:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=_cases())
 def test_fast_path_equals_the_reference_evaluator(case: dict[str, Any]) -> None:
-    """On generated cases (pending usage, SET/DELTA, rollover, unlimited, soft, denials)."""
+    """On generated cases (pending usage, SET/DELTA, rollover, unlimited, soft, denials).
+
+    Both ways a warm check is answered: from the live index (timers retire stale data
+    and ended periods) and from the clock-checked snapshot.
+    """
     clock = FakeClock()
-    store = _store(clock)
+    store = _store(clock, indexed=case["indexed"])
     denial, ents = parse_state(
         {
             "accessDeniedReason": case["customer_denial"],
