@@ -209,10 +209,13 @@ class AsyncStigg(
             on_measurements=self._entitlements.apply_measurements,
             observer=self._usage_observer,
         )
-        if self._shared is None:
-            # consume's warm half: the store decides, counts and queues in one call.
-            # (With a shared tier the fleet must hear of every item: the full path.)
-            self._fast_consume = self._entitlements.store.bind_consume(pipeline.enqueue_counted)
+        # consume's warm half: the store decides, counts and queues in one call.
+        # With a shared tier the fleet must hear of every item: the full path only.
+        self._fast_consume = (
+            self._entitlements.store.bind_consume(pipeline.enqueue_counted)
+            if self._shared is None
+            else _never
+        )
         return pipeline
 
     def _record_check(
@@ -456,3 +459,8 @@ class AsyncStigg(
 
     def __repr__(self) -> str:
         return f"AsyncStigg(api_url={self.api_url!r}, api_key='***', state={self._state!r})"
+
+
+def _never(_c: Any, _f: Any, _r: Any, _a: Any) -> EntitlementResult | None:
+    """A fast consume that never answers (the full path decides)."""
+    return None

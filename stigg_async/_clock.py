@@ -78,6 +78,13 @@ class SystemClock:
 
         Raises:
             RuntimeError: no event loop is running in this thread.
+
+        Example:
+            >>> async def soon(clock: SystemClock) -> None:
+            ...     done = asyncio.Event()
+            ...     clock.call_at(clock.monotonic(), done.set)  # due now: the next loop turn
+            ...     await done.wait()
+            >>> asyncio.run(soon(SystemClock()))
         """
         loop = asyncio.get_running_loop()
         # call_later, not call_at: loop.time() need not be time.monotonic() (uvloop).
@@ -148,7 +155,17 @@ class FakeClock:
         await future
 
     def call_at(self, when: float, callback: Callable[[], object]) -> Timer:
-        """Run ``callback`` (synchronously, inside :meth:`advance`) once time reaches ``when``."""
+        """Run ``callback`` (synchronously, inside :meth:`advance`) once time reaches ``when``.
+
+        Example:
+            >>> clock = FakeClock()
+            >>> ran = []
+            >>> timer = clock.call_at(clock.monotonic() + 5, lambda: ran.append("due"))
+            >>> clock.advance(4.9); ran
+            []
+            >>> clock.advance(0.1); ran
+            ['due']
+        """
         timer = _FakeTimer(callback)
         if when <= self.monotonic():
             timer.run()

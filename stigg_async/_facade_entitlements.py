@@ -1,10 +1,11 @@
 """The facade's entitlement methods (mixed into ``AsyncStigg``).
 
-``get_entitlement`` is the SDK's hot path: it calls the store's fast path (a function
-the store binds once: two dict lookups, a clock read, a few compares, a memoised
-answer) and falls back to the cache's slow path for everything else (stale, miss,
-customer-level denial, usage period over, bad arguments). ``consume`` decides and
-tracks usage in one step, with no suspension point in between.
+``get_entitlement`` is the SDK's hot path. On an instance it is a function the store
+binds (``_bind_fast_paths``): a warm check is one lookup in the store's live index
+and a memoised answer. What that cannot answer comes back here (``_check_slow``):
+the store's clock-checked fast path, then validation and the cache's slow path
+(stale, miss, customer-level denial, usage period over, bad arguments). ``consume``
+decides and tracks usage in one step, with no suspension point in between.
 """
 
 from __future__ import annotations
@@ -103,10 +104,6 @@ def _as_method(function: _F, method: Callable[..., Any]) -> _F:
     return function
 
 
-def _no_fast_consume(_c: Any, _f: Any, _r: Any, _a: Any) -> EntitlementResult | None:
-    return None
-
-
 class _EntitlementMethods:
     """Entitlement checks answered locally from the cache (see ``docs/entitlements.md``)."""
 
@@ -114,8 +111,9 @@ class _EntitlementMethods:
     _usage: UsagePipeline
     _clock: Clock
     _shared: SharedCache | None = None
-    #: The store's bound consume over the current usage pipeline (see AsyncStigg).
-    _fast_consume: FastConsume = _no_fast_consume
+    #: The store's bound consume over the current usage pipeline, or one that never
+    #: answers (a shared tier must hear of every item). Set with the pipeline.
+    _fast_consume: FastConsume
 
     async def _ensure_open(self) -> None:
         # AsyncStigg provides the real one (opens the transport, starts the cache).

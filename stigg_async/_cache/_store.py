@@ -2,16 +2,21 @@
 
 Everything the check path reads lives here, and only here:
 
-* ``entries``: ``(customer_id, resource_id) -> _Snapshot`` (a plain dict: ~0.05 µs per
-  lookup). Reads set ``snapshot.used``; :meth:`EntitlementStore.sweep` turns those
-  flags into LRU touches once per poll cycle, so recency costs nothing per check.
+* ``entries``: ``(customer_id, resource_id) -> _Snapshot`` (a plain dict). Fast reads
+  count hits on the check they answer from; :meth:`EntitlementStore.sweep` turns new
+  hits into LRU touches once per poll cycle, so recency costs nothing more per check.
 * pending usage (DESIGN section 9): a :class:`~stigg_async._cache._pending.Ledger`
   per ``(key, feature_id)`` with items accepted and not yet acknowledged. Every change
   writes the new pending amount into the cached check and drops its memoised
   answers, so the next check is exact.
-* the fast path: :attr:`EntitlementStore.fast_check`, a function bound once (and
-  rebuilt after a fork) that answers warm checks or returns ``None`` for the cache's
-  slow path.
+* the live index (``live``): the checks of fresh snapshots whose usage period lasts,
+  by ``(customer_id, resource_id, feature_id)``. A timer per snapshot (the clock's
+  ``call_at``) takes its checks out when it goes stale or a period ends, so a hit
+  reads no clock.
+* the fast paths: the bound functions a facade exposes (``bind_check``,
+  ``bind_peek``, ``bind_consume``) read the live index; :attr:`fast_check` reads it
+  too and, for what is not indexed, the snapshot and the clock. Whatever they cannot
+  answer goes to the cache's slow path.
 
 The store implements the usage observer (``stigg_async._usage._observer``): the usage
 pipeline and the facade's awaited reports tell it what is in flight and how it ended.
