@@ -201,7 +201,7 @@ class AsyncStigg(
         self._close_task: asyncio.Task[UsageCloseReport | None] | None = None
 
     def _new_usage_pipeline(self) -> UsagePipeline:
-        pipeline = UsagePipeline(
+        return UsagePipeline(
             transport=self._transport,
             retry_policy=self._retry,
             clock=self._clock,
@@ -209,14 +209,6 @@ class AsyncStigg(
             on_measurements=self._entitlements.apply_measurements,
             observer=self._usage_observer,
         )
-        # consume's warm half: the store decides, counts and queues in one call.
-        # With a shared tier the fleet must hear of every item: the full path only.
-        self._fast_consume = (
-            self._entitlements.store.bind_consume(pipeline.enqueue_counted)
-            if self._shared is None
-            else _never
-        )
-        return pipeline
 
     def _record_check(
         self,
@@ -334,6 +326,7 @@ class AsyncStigg(
         # drop them without closing anything (closing would touch shared sockets).
         self._transport = GraphQLTransport(**self._transport_args)
         self._usage = self._new_usage_pipeline()
+        self._bind_fast_paths()
         self._analytics = self._new_analytics()
         self._fork_generation = _fork.generation()
         self._loop = asyncio.get_running_loop()
@@ -459,8 +452,3 @@ class AsyncStigg(
 
     def __repr__(self) -> str:
         return f"AsyncStigg(api_url={self.api_url!r}, api_key='***', state={self._state!r})"
-
-
-def _never(_c: Any, _f: Any, _r: Any, _a: Any) -> EntitlementResult | None:
-    """A fast consume that never answers (the full path decides)."""
-    return None

@@ -24,7 +24,6 @@ from stigg_async._cache import (
 )
 from stigg_async._cache._credits import CreditEntitlementResult
 from stigg_async._cache._model import EntitlementSource
-from stigg_async._cache._store import FastConsume
 from stigg_async._clock import Clock
 from stigg_async._errors import StiggQueueFullError, StiggValidationError
 from stigg_async._facade_shared import consume_shared
@@ -111,9 +110,6 @@ class _EntitlementMethods:
     _usage: UsagePipeline
     _clock: Clock
     _shared: SharedCache | None = None
-    #: The store's bound consume over the current usage pipeline, or one that never
-    #: answers (a shared tier must hear of every item). Set with the pipeline.
-    _fast_consume: FastConsume
 
     async def _ensure_open(self) -> None:
         # AsyncStigg provides the real one (opens the transport, starts the cache).
@@ -157,13 +153,21 @@ class _EntitlementMethods:
         return await self._check_slow(customer_id, feature_id, resource_id, requested_usage)
 
     def _bind_fast_paths(self) -> None:
-        """Expose the store's bound checks as this instance's check methods.
+        """Expose the store's bound checks and consume as this instance's methods.
 
         The class methods stay the documented ones; on an instance the store's
         functions (same signatures) shadow them, so a warm check is one call. Call
-        once, after the cache exists.
+        after the cache exists, and again whenever the usage pipeline is replaced
+        (``consume`` queues into it). With a shared tier the fleet must hear of
+        every consumed item, so ``consume`` stays the full path.
         """
         store = self._entitlements.store
+        # (A host without a usage pipeline keeps the full path too.)
+        if self._shared is None and getattr(self, "_usage", None) is not None:
+            self.consume = _as_method(  # type: ignore[method-assign,assignment]
+                store.bind_consume(self._usage.enqueue_counted, self._consume_full),
+                _EntitlementMethods.consume,
+            )
         # Instance attributes shadowing the methods: mypy sees the declared methods.
         self.get_entitlement = _as_method(  # type: ignore[method-assign,assignment]
             store.bind_check(self._check_slow), _EntitlementMethods.get_entitlement
@@ -221,6 +225,13 @@ class _EntitlementMethods:
             >>> if not decision.is_granted:  # doctest: +SKIP
             ...     raise PaymentRequired(decision.access_denied_reason)
         """
+        # Without a shared tier an instance decides warm calls through the store's
+        # bound consume (see _bind_fast_paths), which comes here for the rest.
+        return await self._consume_full(customer_id, feature_id, amount, resource_id)
+
+    async def _consume_full(
+        self, customer_id: Any, feature_id: Any, amount: Any, resource_id: Any
+    ) -> EntitlementResult:
         shared = self._shared
         if shared is not None and shared.healthy:
             customer_id, feature_id, resource_id, _ = _validated(
@@ -245,10 +256,6 @@ class _EntitlementMethods:
         result = None
         kind = type(amount)
         if (kind is int or kind is float) and amount > 0:
-            # Decides and tracks from the live index in one call (no shared tier).
-            result = self._fast_consume(customer_id, feature_id, resource_id, amount)
-            if result is not None:
-                return result
             try:
                 result = cache.store.fast_check(customer_id, feature_id, resource_id, amount)
             except TypeError:

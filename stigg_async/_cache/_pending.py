@@ -16,22 +16,31 @@ Lifecycle of an item (DESIGN section 9):
 
 from __future__ import annotations
 
-import math
-
 __all__ = ["Ledger"]
 
 _DELTA = "DELTA"
-_INF = math.inf
+
+
+class _Set:
+    """A ``SET`` item's value (``DELTA`` items are stored as bare floats)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float) -> None:
+        self.value = value
 
 
 class Ledger:
     """The unsettled usage items of one cached entitlement."""
 
-    __slots__ = ("_deltas", "_items", "_sets")
+    __slots__ = ("_deltas", "_items", "_sets", "_unknown")
 
     def __init__(self) -> None:
-        # idempotency key -> (update behavior, value, unknown since (monotonic) or inf)
-        self._items: dict[str, tuple[str, float, float]] = {}
+        # idempotency key -> value (DELTA) or _Set (SET), in the order accepted. A bare
+        # float for the common case: this runs on every tracked item.
+        self._items: dict[str, float | _Set] = {}
+        # idempotency key -> when its outcome became unknown (monotonic)
+        self._unknown: dict[str, float] = {}
         # Kept in step so the common case (DELTAs only) costs O(1), not a fold over
         # every item in flight: a busy feature may have hundreds queued.
         self._deltas = 0.0
@@ -45,35 +54,43 @@ class Ledger:
         items = self._items
         if key in items:
             return False
-        items[key] = (behavior, value, _INF)
-        if behavior == _DELTA:  # _count inlined: this runs on every tracked item
+        if behavior == _DELTA:
+            items[key] = value
             self._deltas += value
         else:
+            items[key] = _Set(value)
             self._sets += 1
         return True
 
-    def _count(self, behavior: str, value: float, sign: int) -> None:
-        if behavior == _DELTA:
-            self._deltas += sign * value
-            if not self._items:
-                self._deltas = 0.0  # no float residue once nothing is in flight
-        else:
-            self._sets += sign
+    def add_delta(self, key: str, value: float, base: float) -> float:
+        """Count a new ``DELTA`` item (``key`` unused so far); the pending amount over ``base``.
+
+        ``add`` and ``pending`` in one call, for ``consume``'s freshly minted keys.
+        """
+        self._items[key] = value
+        self._deltas += value
+        return self.pending(base) if self._sets else self._deltas
 
     def remove(self, key: str) -> bool:
         """Forget a settled item; False if it was not counted."""
-        item = self._items.pop(key, None)
+        items = self._items
+        item = items.pop(key, None)
         if item is None:
             return False
-        self._count(item[0], item[1], -1)
+        self._unknown.pop(key, None)
+        if isinstance(item, _Set):
+            self._sets -= 1
+        else:
+            self._deltas -= item
+        if not items:
+            self._deltas = 0.0  # no float residue once nothing is in flight
         return True
 
     def mark_unknown(self, key: str, since: float) -> bool:
         """Keep counting an item whose outcome is unknown until a later refresh."""
-        item = self._items.get(key)
-        if item is None:
+        if key not in self._items:
             return False
-        self._items[key] = (item[0], item[1], since)
+        self._unknown[key] = since
         return True
 
     def refreshed(self, started: float) -> bool:
@@ -81,14 +98,14 @@ class Ledger:
 
         Returns True if any item was dropped.
         """
-        stale = [k for k, (_, _, since) in self._items.items() if since <= started]
+        stale = [k for k, since in self._unknown.items() if since <= started]
         for key in stale:
             self.remove(key)
         return bool(stale)
 
     def drop_unknown(self) -> bool:
         """Forget every item whose outcome is unknown (its key left the cache)."""
-        unknown = [k for k, (_, _, since) in self._items.items() if since != _INF]
+        unknown = list(self._unknown)
         for key in unknown:
             self.remove(key)
         return bool(unknown)
@@ -98,6 +115,6 @@ class Ledger:
         if not self._sets:
             return self._deltas
         total = base
-        for behavior, value, _ in self._items.values():
-            total = total + value if behavior == _DELTA else value
+        for item in self._items.values():
+            total = item.value if isinstance(item, _Set) else total + item
         return total - base

@@ -79,8 +79,10 @@ CallAt = Callable[[float, Callable[[], object]], Timer]
 AsyncCheck = Callable[..., Awaitable[EntitlementResult]]
 SlowCheck = Callable[[Any, Any, Any, Any], Awaitable[EntitlementResult]]
 SyncCheck = Callable[..., EntitlementResult]
-#: ``consume(customer_id, feature_id, resource_id, amount)``: see ``bind_consume``.
-FastConsume = Callable[[Any, Any, Any, Any], "EntitlementResult | None"]
+#: ``consume`` as a facade exposes it, and its full path ``slow(customer_id,
+#: feature_id, amount, resource_id)``: see ``bind_consume``.
+AsyncConsume = Callable[..., Awaitable[EntitlementResult]]
+SlowConsume = Callable[[Any, Any, Any, Any], Awaitable[EntitlementResult]]
 
 _DELTA = "DELTA"
 _FRESH = EntitlementSource.FRESH_CACHE
@@ -317,63 +319,86 @@ class EntitlementStore:
 
         return peek_entitlement
 
-    def bind_consume(self, track: Callable[[UsageRecord], bool]) -> FastConsume:
-        """The warm half of ``consume``: decide from the live index and, if granted, track.
+    def bind_consume(self, track: Callable[[UsageRecord], bool], slow: SlowConsume) -> AsyncConsume:
+        """``consume`` over the live index: decide and, if granted, count and queue.
 
-        ``track`` queues a record whose pending amount the store counts itself (it
-        must not tell the store again); it returns False when the queue is full. The
-        bound function answers ``None`` when the live index cannot decide (the caller
-        then takes its full path) and raises :class:`StiggQueueFullError` when the
-        queue refused a granted item (nothing is then counted). Its caller has
-        checked that ``amount`` is an ``int`` or ``float`` above 0.
+        A facade without a shared tier exposes the returned function as its
+        ``consume``. ``track`` queues a record whose pending amount the store counts
+        itself (it must not tell the store again) and returns False when the queue
+        is full: :class:`StiggQueueFullError` is then raised and nothing is counted.
+        What the live index cannot decide (a cold or stale key, a bad amount) goes to
+        ``slow(customer_id, feature_id, amount, resource_id)``.
         """
         live_get = self.live.get
         mono = self._monotonic
-        accepted = self._accepted
+        count = self._count_delta
 
-        def consume(
-            customer_id: Any, feature_id: Any, resource_id: Any, amount: Any
-        ) -> EntitlementResult | None:
-            try:
-                check = live_get((customer_id, resource_id, feature_id))
-            except TypeError:  # unhashable: the caller's full path validates it
-                return None
-            if check is None or not amount <= _MAX:
-                return None
-            granted = check.total + amount <= check.limit if check.metered else check.granted
-            if not granted or not check.tracks:
-                return _answer(check, amount)  # nothing to track: the plain answer
-            key = new_key()
-            # Built directly: the ids were valid when cached, the amount is checked.
-            record: UsageRecord = _new_tuple(
-                UsageRecord,
-                (customer_id, feature_id, amount, _DELTA, resource_id, None, None, key, mono()),
-            )
-            if not track(record):
-                raise StiggQueueFullError(
-                    "the usage queue is full: nothing was consumed (raise "
-                    "UsagePipelineOptions.max_queue_size, or retry shortly)",
-                    operation="consume",
-                )
-            # The decision as it was made: pending before this item, which it carries.
-            result: EntitlementResult = _new_tuple(
-                EntitlementResult,
-                (
-                    check.ent,
-                    True,
-                    None,
-                    amount,
-                    check.usage,
-                    _FRESH,
-                    check.snapshot,
-                    check.ent.feature_id,
-                    check.pending,
-                    key,
-                ),
-            )
-            check.hits += 1
-            accepted(record, check)
-            return result
+        async def consume(
+            customer_id: str,
+            feature_id: str,
+            amount: float = 1,
+            *,
+            resource_id: str | None = None,
+        ) -> EntitlementResult:
+            kind = type(amount)
+            if (kind is int or kind is float) and 0 < amount <= _MAX:
+                try:
+                    check = live_get((customer_id, resource_id, feature_id))
+                except TypeError:  # unhashable: the full path validates (and refuses) it
+                    check = None
+                if check is not None:
+                    if check.metered:
+                        granted = check.total + amount <= check.limit
+                    else:
+                        granted = check.granted
+                    if not granted or not check.tracks:
+                        result = _answer(check, amount)  # nothing to track: the plain answer
+                        if result is not None:
+                            return result
+                    else:
+                        key = new_key()
+                        # Built directly: the ids were valid when cached, the amount is
+                        # checked, the key is ours.
+                        record: UsageRecord = _new_tuple(
+                            UsageRecord,
+                            (
+                                customer_id,
+                                feature_id,
+                                amount,
+                                _DELTA,
+                                resource_id,
+                                None,
+                                None,
+                                key,
+                                mono(),
+                            ),
+                        )
+                        if not track(record):
+                            raise StiggQueueFullError(
+                                "the usage queue is full: nothing was consumed (raise "
+                                "UsagePipelineOptions.max_queue_size, or retry shortly)",
+                                operation="consume",
+                            )
+                        # The decision as made: pending before this item, which it carries.
+                        result = _new_tuple(
+                            EntitlementResult,
+                            (
+                                check.ent,
+                                True,
+                                None,
+                                amount,
+                                check.usage,
+                                _FRESH,
+                                check.snapshot,
+                                feature_id,
+                                check.pending,
+                                key,
+                            ),
+                        )
+                        check.hits += 1
+                        count(customer_id, resource_id, feature_id, key, amount, check)
+                        return result
+            return await slow(customer_id, feature_id, amount, resource_id)
 
         return consume
 
@@ -647,6 +672,24 @@ class EntitlementStore:
         """Count ``record`` as pending on its entitlement from now on."""
         snap = self.entries.get((record.customer_id, record.resource_id))
         self._accepted(record, None if snap is None else snap.checks.get(record.feature_id))
+
+    def _count_delta(  # noqa: PLR0917 - consume's hot path: no record unpacking
+        self,
+        customer_id: str,
+        resource_id: str | None,
+        feature_id: str,
+        key: str,
+        amount: float,
+        check: _Check,
+    ) -> None:
+        """Count a freshly minted ``DELTA`` item as pending on its ledger and ``check``."""
+        ledgers = self._ledgers.get((customer_id, resource_id))
+        if ledgers is None:
+            ledgers = self._ledgers[customer_id, resource_id] = {}
+        ledger = ledgers.get(feature_id)
+        if ledger is None:
+            ledger = ledgers[feature_id] = Ledger()
+        _set_pending(check, ledger.add_delta(key, amount, check.usage))
 
     def _accepted(self, record: UsageRecord, check: _Check | None) -> None:
         """Count ``record`` on its ledger and in ``check`` (its cached check, if any)."""

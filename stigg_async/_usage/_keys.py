@@ -18,21 +18,22 @@ _KEYS_PER_REFILL = 4096
 # same 16 bytes of one buffer; a refill starts a fresh random buffer at the caller's
 # slot, which cannot repeat a key either.
 _counter = itertools.count()
-_state: tuple[bytes, int] = (b"", 0)  # (random bytes, counter value of slot 0)
+_state: tuple[str, int] = ("", 0)  # (random bytes in hex, counter value of slot 0)
 _lock = threading.Lock()
 
 
-def _refill(slot: int) -> tuple[bytes, int]:
+def _refill(slot: int) -> tuple[str, int]:
     global _state
     with _lock:
         buffer, base = _state
-        if 0 <= slot - base < len(buffer) // 16:
+        if 0 <= slot - base < len(buffer) // 32:
             return _state
         raw = bytearray(os.urandom(16 * _KEYS_PER_REFILL))
         # RFC 4122: the version nibble (byte 6) is 4, the variant bits (byte 8) are 10.
         raw[6::16] = bytes((b & 0x0F) | 0x40 for b in raw[6::16])
         raw[8::16] = bytes((b & 0x3F) | 0x80 for b in raw[8::16])
-        _state = (bytes(raw), slot)
+        # In hex once per refill: a key is then a single slice.
+        _state = (raw.hex(), slot)
         return _state
 
 
@@ -40,7 +41,7 @@ def _forget_after_fork() -> None:
     # A child must never reuse the parent's unused random bytes: two processes
     # sending the same key would make the server drop one report as a replay.
     global _state, _lock
-    _state = (b"", 0)
+    _state = ("", 0)
     _lock = threading.Lock()
 
 
@@ -58,8 +59,8 @@ def new_key() -> str:
     """
     slot = next(_counter)
     buffer, base = _state
-    offset = (slot - base) * 16
+    offset = (slot - base) * 32
     if not 0 <= offset < len(buffer):
         buffer, base = _refill(slot)
-        offset = (slot - base) * 16
-    return buffer[offset : offset + 16].hex()
+        offset = (slot - base) * 32
+    return buffer[offset : offset + 32]
