@@ -9,10 +9,9 @@ Everything the check path reads lives here, and only here:
   per ``(key, feature_id)`` with items accepted and not yet acknowledged. Every change
   writes the new pending amount into the cached check and drops its memoised
   answers, so the next check is exact.
-* the live index (``live``): the checks of fresh snapshots whose usage period lasts,
-  by ``(customer_id, resource_id, feature_id)``. A timer per snapshot (the clock's
-  ``call_at``) takes its checks out when it goes stale or a period ends, so a hit
-  reads no clock.
+* the live index (``live``, kept by :class:`~stigg_async._cache._live.LiveIndex`):
+  the checks of fresh snapshots whose usage period lasts, by ``(customer_id,
+  resource_id, feature_id)``, taken out on time by a timer, so a hit reads no clock.
 * the fast paths: the bound functions a facade exposes (``bind_check``,
   ``bind_peek``, ``bind_consume``) read the live index; :attr:`fast_check` reads it
   too and, for what is not indexed, the snapshot and the clock. Whatever they cannot
@@ -34,6 +33,7 @@ from cachetools import LRUCache
 
 from stigg_async._cache._credits import CachedCreditEntitlement
 from stigg_async._cache._evaluator import NO_MEMO, answer_fresh, build_snapshot, compile_check
+from stigg_async._cache._live import CallAt, LiveIndex, LiveKey
 from stigg_async._cache._model import (
     CachedEntitlement,
     EntitlementResult,
@@ -44,7 +44,6 @@ from stigg_async._cache._model import (
     parse_datetime,
 )
 from stigg_async._cache._pending import Ledger
-from stigg_async._clock import Timer
 from stigg_async._errors import StiggQueueFullError
 from stigg_async._models._enums import AccessDeniedReason
 from stigg_async._usage._items import UsageRecord
@@ -55,8 +54,6 @@ from stigg_async._validation import MAX_AMOUNT
 __all__ = ["CheckObserver", "EntitlementStore", "FastCheck", "Key", "StoreCounters"]
 
 Key = tuple[str, "str | None"]
-#: ``(customer_id, resource_id, feature_id)``: a key of the live index.
-LiveKey = tuple[str, "str | None", str]
 
 #: ``record(customer_id, resource_id, feature_id, requested_usage, result)``: told about
 #: every answered check (opt-in check analytics); must not raise or wait.
@@ -67,11 +64,6 @@ CheckObserver = Callable[[str, "str | None", str, "float | None", "EntitlementRe
 #: over, feature absent, bad ``requested_usage``). May raise ``TypeError`` for
 #: unhashable arguments; the caller then validates them.
 FastCheck = Callable[[Any, Any, Any, Any], "EntitlementResult | None"]
-
-#: ``call_at(when, callback)``: run ``callback`` once the monotonic clock reaches
-#: ``when``; returns a handle with ``cancel()``. Raises ``RuntimeError`` when it cannot
-#: (no running loop): the data is then served through the clock-checked path.
-CallAt = Callable[[float, Callable[[], object]], Timer]
 
 #: The async check a facade binds (``get_entitlement``'s signature); ``SlowCheck``
 #: answers what the live index cannot: ``slow(customer_id, feature_id, resource_id,
@@ -205,11 +197,11 @@ class EntitlementStore:
         #: The live index: checks of fresh snapshots whose usage period lasts, by
         #: ``(customer_id, resource_id, feature_id)``. A timer per snapshot takes its
         #: checks out when it goes stale or a period ends, so a hit needs no clock.
-        self.live: dict[LiveKey, _Check] = {}
+        self._live = LiveIndex(call_at, monotonic)
+        self.live: dict[LiveKey, _Check] = self._live.checks
         self.counters = StoreCounters()
         self._monotonic = monotonic
         self._wall = wall
-        self._call_at = call_at
         self._last_used: dict[Key, float] = {}
         self._negative: dict[Key, float] = {}
         self._wanted: dict[Key, float] = {}  # wanted keys with no data -> last read
@@ -404,52 +396,11 @@ class EntitlementStore:
 
     # -- the live index ----------------------------------------------------------------
 
-    def _index(self, key: Key, snap: _Snapshot) -> None:
-        """Put ``snap``'s checks in the live index until it goes stale or a period ends."""
-        call_at = self._call_at
-        if call_at is None or self._parked or self.check_observer is not None:
-            return
-        if snap.expiry is not None or not snap.checks:
-            return
-        deadline = snap.fresh_until
-        for check in snap.checks.values():
-            deadline = min(deadline, check.reset_at)
-        if self._monotonic() >= deadline:
-            return
-        try:
-            snap.expiry = call_at(deadline, lambda: self._expire(key, snap))
-        except RuntimeError:  # no loop to keep time: the clock-checked path serves it
-            return
-        customer_id, resource_id = key
-        live = self.live
-        for feature_id, check in snap.checks.items():
-            live[(customer_id, resource_id, feature_id)] = check
-
-    def _unindex(self, key: Key, snap: _Snapshot) -> None:
-        """Take ``snap``'s checks out of the live index (and call its timer off)."""
-        timer = snap.expiry
-        if timer is None:
-            return
-        snap.expiry = None
-        timer.cancel()
-        customer_id, resource_id = key
-        live = self.live
-        for feature_id, check in snap.checks.items():
-            live_key = (customer_id, resource_id, feature_id)
-            if live.get(live_key) is check:
-                del live[live_key]
-
-    def _expire(self, key: Key, snap: _Snapshot) -> None:
-        # The timer ran: the data went stale or a usage period ended.
-        self._unindex(key, snap)
-
     def _reindex(self) -> None:
-        """Rebuild the live index from the snapshots (after a park or an observer)."""
-        for key, snap in self.entries.items():
-            self._unindex(key, snap)
-        self.live.clear()
-        for key, snap in self.entries.items():
-            self._index(key, snap)
+        """Index again after a park or an observer: every fresh snapshot, if allowed."""
+        self._live.switch(not self._parked and self.check_observer is None)
+        for snap in self.entries.values():
+            self._live.add(snap)
 
     @staticmethod
     def _hits_of(snap: _Snapshot) -> int:
@@ -460,10 +411,7 @@ class EntitlementStore:
 
         Checks are then answered through the clock-checked path.
         """
-        self._call_at = None
-        for key, snap in self.entries.items():
-            self._unindex(key, snap)
-        self.live.clear()
+        self._live.stop()
 
     def _retire(self, snap: _Snapshot) -> None:
         """``snap`` leaves the cache: keep its checks' hits in the totals."""
@@ -479,9 +427,7 @@ class EntitlementStore:
         if not self._parked:
             self._parked = True
             self.fast_check = _miss
-            for key, snap in self.entries.items():
-                self._unindex(key, snap)
-            self.live.clear()
+            self._live.switch(False)
 
     def unpark(self) -> None:
         """Serve the parked data again (with its true age) through a new fast path."""
@@ -532,7 +478,7 @@ class EntitlementStore:
         elif old is not None:
             snap.credits = old.credits  # a payload without credits (a push) keeps them
         if old is not None:
-            self._unindex(key, old)
+            self._live.remove(old)
             self._retire(old)
             snap.used = old.used or self._hits_of(old) != old.seen_hits
             for feature_id, check in snap.checks.items():
@@ -553,7 +499,7 @@ class EntitlementStore:
             if not ledgers:
                 del self._ledgers[key]
         self.entries[key] = snap
-        self._index(key, snap)
+        self._live.add(snap)
         self._negative.pop(key, None)
         self._wanted.pop(key, None)
         self._last_used.setdefault(key, now)
@@ -585,7 +531,7 @@ class EntitlementStore:
             snap = self.entries.get(key)
             if snap is not None and snap.fresh_until > now:
                 snap.fresh_until = now
-                self._unindex(key, snap)
+                self._live.remove(snap)
 
     # -- usage: server answers -----------------------------------------------------
 
@@ -631,11 +577,9 @@ class EntitlementStore:
         check = compile_check(ent, snap, now, self._wall())
         check.usage_written_at = now
         check.usage_written_ts = stamp or prior.usage_written_ts
-        self._unindex(key, snap)
         self._retired_hits += prior.hits
-        snap.checks[feature_id] = check
+        self._live.replace(snap, feature_id, check)
         self._sync(key, feature_id, snap)
-        self._index(key, snap)
         self.counters.usage_updates += 1
         if ent != prior.ent:
             self._on_change(
@@ -777,7 +721,7 @@ class EntitlementStore:
         snap = self.entries.pop(key, None)
         existed = snap is not None
         if snap is not None:
-            self._unindex(key, snap)
+            self._live.remove(snap)
             self._retire(snap)
         ledgers = self._ledgers.get(key)
         if ledgers is not None:
@@ -852,10 +796,9 @@ class EntitlementStore:
 
     def clear(self) -> None:
         """Forget every snapshot (on close); pending usage stays until it settles."""
-        for key, snap in self.entries.items():
-            self._unindex(key, snap)
+        for snap in self.entries.values():
+            self._live.remove(snap)
             self._retire(snap)
-        self.live.clear()
         self.entries.clear()
         self._last_used.clear()
         self._negative.clear()

@@ -296,3 +296,35 @@ def test_a_loop_that_ends_with_the_cache_open_stops_the_live_index(
     assert store.fast_check("customer-1", "feature-metered", None, 1) is not None
     clock.advance(61)
     assert store.fast_check("customer-1", "feature-metered", None, 1) is None
+
+
+def test_one_timer_retires_every_snapshot_on_time() -> None:
+    """The timer is armed at the earliest deadline only, and re-armed as each comes due."""
+    clock = FakeClock()
+    start = clock.monotonic()
+    armed: list[float] = []
+
+    def call_at(when: float, callback: Callable[[], object]) -> Timer:
+        armed.append(when - start)
+        return clock.call_at(when, callback)
+
+    store = _store(clock, call_at=call_at)
+    for customer, ttl in (("c-30", 30), ("c-10", 10), ("c-20", 20)):
+        key = (customer, None)
+        denial, parsed = parse_state(
+            {"accessDeniedReason": None, "entitlements": [metered("f", 10)]}, key
+        )
+        store.upsert(key, denial, parsed, started=start, ttl=ttl, stale_window=3600)
+    assert armed == [30, 10]  # c-20's deadline is later than the armed one
+
+    def live() -> set[str]:
+        return {customer for customer, _, _ in store.live}
+
+    assert live() == {"c-10", "c-20", "c-30"}
+    clock.advance(10)
+    assert live() == {"c-20", "c-30"}
+    clock.advance(10)
+    assert live() == {"c-30"}
+    clock.advance(10)
+    assert live() == set()
+    assert armed == [30, 10, 20, 30]
