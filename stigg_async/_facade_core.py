@@ -41,7 +41,6 @@ __all__ = [
     "is_ambiguous",
     "keywords",
     "new_id",
-    "new_idempotency_key",
 ]
 
 logger = logging.getLogger("stigg_async")
@@ -94,11 +93,6 @@ def argument_names(exc: StiggValidationError, names: Mapping[str, str]) -> Stigg
     if exc.field:
         exc.field = pattern.sub(lambda m: names[m.group(1)], exc.field)
     return exc
-
-
-def new_idempotency_key() -> str:
-    """A fresh idempotency key for one logical usage report."""
-    return uuid.uuid4().hex
 
 
 def is_ambiguous(exc: StiggError) -> bool:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from stigg_async._cache._credits import CREDIT_PREFIX
-from stigg_async._facade_core import _FacadeCore, keywords, new_idempotency_key
+from stigg_async._facade_core import _FacadeCore, keywords
 from stigg_async._models import (
     AutoRechargeSettings,
     ConsumeCreditInput,
@@ -55,6 +55,7 @@ from stigg_async._models import (
 from stigg_async._models._common import Connection
 from stigg_async._paging import check_page_size
 from stigg_async._usage._items import UsageRecord
+from stigg_async._usage._keys import new_key
 
 __all__ = ["_CreditMethods"]
 
@@ -352,9 +353,9 @@ class _CreditMethods(_FacadeCore):
         if isinstance(given, Mapping) and not any(
             given.get(k) for k in ("idempotency_key", "idempotencyKey")
         ):
-            given = {**given, "idempotency_key": new_idempotency_key()}
+            given = {**given, "idempotency_key": new_key()}
         elif given is None and idempotency_key is None:
-            fields["idempotency_key"] = new_idempotency_key()
+            fields["idempotency_key"] = new_key()
         model = self._input(ConsumeCreditInput, given, fields, op)
         # Counted as pending in local credit checks while the request is out; the
         # answer's balance becomes the cached base (DESIGN section 9).
@@ -393,7 +394,7 @@ class _CreditMethods(_FacadeCore):
         """
         op = "ConsumeCreditsAsync"
         keyed = [
-            {**c, "idempotency_key": new_idempotency_key()}
+            {**c, "idempotency_key": new_key()}
             if isinstance(c, Mapping)
             and c.get("idempotency_key") is None
             and c.get("idempotencyKey") is None

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from stigg_async._facade_core import _FacadeCore, build_arguments, keywords, new_idempotency_key
+from stigg_async._facade_core import _FacadeCore, build_arguments, keywords
 from stigg_async._models import (
     Entitlement,
     EntitlementsState,
@@ -28,6 +28,7 @@ from stigg_async._models import (
 )
 from stigg_async._types import UpdateBehavior
 from stigg_async._usage._items import UsageRecord
+from stigg_async._usage._keys import new_key
 
 __all__ = ["_ReportingMethods"]
 
@@ -91,7 +92,7 @@ class _ReportingMethods(_FacadeCore):
         op = "ReportUsage"
         model = self._input(ReportUsageInput, input, keywords(locals()), op)
         if model.idempotency_key is None:
-            model = model.model_copy(update={"idempotency_key": new_idempotency_key()})
+            model = model.model_copy(update={"idempotency_key": new_key()})
         raw = await self._observed(
             op, {"input": model.to_variables()}, _records([model], self._clock.monotonic())
         )
@@ -116,9 +117,7 @@ class _ReportingMethods(_FacadeCore):
         op = "ReportUsageBulk"
         items = self._inputs(ReportUsageBaseInput, usages, "usages", op)
         items = [
-            i
-            if i.idempotency_key
-            else i.model_copy(update={"idempotency_key": new_idempotency_key()})
+            i if i.idempotency_key else i.model_copy(update={"idempotency_key": new_key()})
             for i in items
         ]
         variables = {"input": {"usages": [i.to_variables() for i in items]}}
@@ -149,7 +148,7 @@ class _ReportingMethods(_FacadeCore):
         """
         op = "ReportEvent"
         keyed = [
-            {**e, "idempotency_key": new_idempotency_key()}
+            {**e, "idempotency_key": new_key()}
             if isinstance(e, Mapping)
             and e.get("idempotency_key") is None
             and e.get("idempotencyKey") is None
@@ -189,7 +188,7 @@ class _ReportingMethods(_FacadeCore):
         op = "CreateUsageMeasurement"
         model = self._input(UsageMeasurementCreateInput, input, keywords(locals()), op)
         if model.idempotency_key is None:
-            model = model.model_copy(update={"idempotency_key": new_idempotency_key()})
+            model = model.model_copy(update={"idempotency_key": new_key()})
         raw = await self._observed(
             op,
             {"usageMeasurement": model.to_variables()},
