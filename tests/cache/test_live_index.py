@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from stigg_async._cache import EntitlementCache, EntitlementCacheOptions, Entitl
 from stigg_async._cache._model import parse_state
 from stigg_async._cache._store import EntitlementStore
 from stigg_async._clock import FakeClock, Timer
+from stigg_async._facade_entitlements import _EntitlementMethods
 from tests.cache.conftest import NO_RETRY, MakeHost
 from tests.cache.fakes import FakeTransport, entitlement, metered
 
@@ -328,3 +330,19 @@ def test_one_timer_retires_every_snapshot_on_time() -> None:
     clock.advance(10)
     assert live() == set()
     assert armed == [30, 10, 20, 30]
+
+
+async def test_the_bound_checks_carry_the_documented_names_and_signatures(
+    make_host: MakeHost,
+) -> None:
+    """What help() and introspection show of the instance's bound functions."""
+    host = make_host()
+    for name in ("get_entitlement", "peek_entitlement"):
+        bound = getattr(host, name)
+        method = getattr(_EntitlementMethods, name)
+        assert bound is not getattr(type(host), name)  # the store's function
+        assert bound.__doc__ == method.__doc__
+        assert bound.__qualname__ == method.__qualname__
+        expected = list(inspect.signature(method).parameters)[1:]  # without self
+        assert list(inspect.signature(bound).parameters) == expected
+    assert inspect.iscoroutinefunction(host.get_entitlement)
