@@ -216,13 +216,17 @@ class _FacadeCore:
         Every record is accepted before the request and settled exactly once after it:
         delivered, failed (definitely not applied) or unknown (may have landed,
         including a cancelled call). With ``measurements`` the answer is one
-        ``UsageMeasurement`` per record, handed over on delivery. The records'
+        ``UsageMeasurement`` per record, handed over on delivery (the observer makes it
+        the cached base; with no observer the cache is given it here). The records'
         idempotency keys are attached to any error.
         """
         keys = [r.idempotency_key for r in records]
         observer = self._usage_observer
-        if observer is None:
-            return await self._call(op, variables, keys=keys)
+        if observer is None:  # nobody to settle with: the answers go to the cache directly
+            raw = await self._call(op, variables, keys=keys)
+            if measurements:
+                self._entitlements.apply_measurements(raw if isinstance(raw, list) else [raw])
+            return raw
         for record in records:
             try:
                 observer.usage_accepted(record)

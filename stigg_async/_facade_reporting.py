@@ -96,9 +96,7 @@ class _ReportingMethods(_FacadeCore):
         raw = await self._observed(
             op, {"input": model.to_variables()}, _records([model], self._clock.monotonic())
         )
-        ack = self._result(UsageMeasurement, raw, op)
-        self._entitlements.apply_measurements([raw])
-        return ack
+        return self._result(UsageMeasurement, raw, op)
 
     async def report_usage_bulk(
         self, usages: Sequence[ReportUsageBaseInput | Mapping[str, Any]]
@@ -128,9 +126,7 @@ class _ReportingMethods(_FacadeCore):
             raise StiggResponseError(
                 "reportUsageBulk did not return a list", operation=op, may_have_landed=True
             )
-        acks = [self._result(UsageMeasurement, r, op) for r in raw]
-        self._entitlements.apply_measurements(raw)
-        return acks
+        return [self._result(UsageMeasurement, r, op) for r in raw]
 
     async def report_events(
         self, events: Sequence[UsageEventReportInput | Mapping[str, Any]]
@@ -194,9 +190,7 @@ class _ReportingMethods(_FacadeCore):
             {"usageMeasurement": model.to_variables()},
             _records([model], self._clock.monotonic()),
         )
-        ack = self._result(UsageMeasurement, raw, op)
-        self._entitlements.apply_measurements([raw])
-        return ack
+        return self._result(UsageMeasurement, raw, op)
 
     async def fetch_entitlement(
         self,

@@ -37,6 +37,16 @@ class CacheSpy:
     def apply_credit(self, key: tuple[str, str | None], answer: Mapping[str, Any]) -> None:
         self.applied.append(answer)
 
+    # The usage observer's side: awaited reports hand their answers over on settling.
+    def usage_accepted(self, record: Any) -> None:
+        return None
+
+    def usage_settled(
+        self, record: Any, outcome: Any, measurement: Mapping[str, Any] | None = None
+    ) -> None:
+        if measurement is not None:
+            self.applied.append(measurement)
+
 
 def make_client(url: str, **kwargs: Any) -> tuple[AsyncStigg, CacheSpy]:
     """A client on ``url`` with a fake clock that never really sleeps."""
@@ -44,5 +54,6 @@ def make_client(url: str, **kwargs: Any) -> tuple[AsyncStigg, CacheSpy]:
     client = AsyncStigg(api_key=API_KEY, api_url=url, **kwargs)
     spy = CacheSpy()
     client._entitlements = spy  # type: ignore[assignment]
+    client._usage_observer = spy  # type: ignore[assignment]
     client._usage._on_measurements = spy.apply_measurements  # type: ignore[attr-defined]
     return client, spy
