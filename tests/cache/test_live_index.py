@@ -346,3 +346,50 @@ async def test_the_bound_checks_carry_the_documented_names_and_signatures(
         expected = list(inspect.signature(method).parameters)[1:]  # without self
         assert list(inspect.signature(bound).parameters) == expected
     assert inspect.iscoroutinefunction(host.get_entitlement)
+
+
+def _load_key(
+    store: EntitlementStore, clock: FakeClock, customer: str, ttl: float, period: float | None
+) -> None:
+    key = (customer, None)
+    end = None if period is None else (clock.now() + timedelta(seconds=period)).isoformat()
+    ents = [metered("f", 10, customer_id=customer, usage_period_end=end)]
+    denial, parsed = parse_state({"accessDeniedReason": None, "entitlements": ents}, key)
+    store.upsert(key, denial, parsed, started=clock.monotonic(), ttl=ttl, stale_window=3600)
+
+
+def _usage_answer(store: EntitlementStore, clock: FakeClock, customer: str, period: float) -> None:
+    end = clock.now() + timedelta(seconds=period)
+    assert store.apply_usage(
+        {
+            "customerId": customer,
+            "featureId": "f",
+            "currentUsage": 1,
+            "usagePeriodEnd": end.isoformat(),
+        }
+    )
+
+
+def test_a_usage_answer_that_ends_the_period_sooner_moves_the_deadline() -> None:
+    clock = FakeClock()
+    store = _store(clock)
+    _load_key(store, clock, "c-1", ttl=40, period=None)
+    _usage_answer(store, clock, "c-1", period=5)
+    clock.advance(5)
+    assert ("c-1", None, "f") not in store.live
+    assert store.fast_check("c-1", "f", None, 1) is None  # period over: the slow path
+
+
+def test_a_snapshot_indexed_again_when_due_keeps_the_others_on_time() -> None:
+    """A period moved on by a usage answer re-indexes at its due time; others still retire."""
+    clock = FakeClock()
+    store = _store(clock)
+    _load_key(store, clock, "c-1", ttl=40, period=10)
+    _load_key(store, clock, "c-2", ttl=20, period=None)
+    _usage_answer(store, clock, "c-1", period=50)  # c-1's period now ends after its ttl
+    clock.advance(10)  # c-1's old deadline: indexed again until its ttl (40)
+    assert ("c-1", None, "f") in store.live
+    clock.advance(10)  # c-2's ttl
+    assert ("c-2", None, "f") not in store.live
+    clock.advance(20)
+    assert not store.live
