@@ -79,7 +79,13 @@ def test_no_import_cycles() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["stigg_async._cache._poller", "stigg_async._cache._refresher", "stigg_async._cache._store"],
+    [
+        "stigg_async._cache._poller",
+        "stigg_async._cache._refresher",
+        "stigg_async._cache._store",
+        "stigg_async._cache._fastpath",
+        "stigg_async._cache._live",
+    ],
 )
 def test_cache_parts_do_not_import_the_cache_core_or_the_facade(module: str) -> None:
     """Store, request path and data sources meet the core only through interfaces."""

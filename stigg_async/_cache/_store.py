@@ -25,31 +25,42 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from cachetools import LRUCache
 
 from stigg_async._cache._credits import CachedCreditEntitlement
-from stigg_async._cache._evaluator import NO_MEMO, answer_fresh, build_snapshot, compile_check
+from stigg_async._cache._evaluator import build_snapshot, compile_check
+from stigg_async._cache._fastpath import (
+    AsyncCheck,
+    AsyncConsume,
+    FastCheck,
+    SlowCheck,
+    SlowConsume,
+    SlowPeek,
+    SyncCheck,
+    bind_check,
+    bind_consume,
+    bind_peek,
+    make_fast_path,
+    miss,
+    set_pending,
+)
 from stigg_async._cache._live import CallAt, LiveIndex, LiveKey
 from stigg_async._cache._model import (
     CachedEntitlement,
     EntitlementResult,
     EntitlementsChange,
-    EntitlementSource,
     _Check,
     _Snapshot,
     parse_datetime,
 )
 from stigg_async._cache._pending import Ledger
-from stigg_async._errors import StiggQueueFullError
 from stigg_async._models._enums import AccessDeniedReason
 from stigg_async._usage._items import UsageRecord
-from stigg_async._usage._keys import new_key
 from stigg_async._usage._observer import UsageOutcome
-from stigg_async._validation import MAX_AMOUNT
 
 __all__ = ["CheckObserver", "EntitlementStore", "FastCheck", "Key", "StoreCounters"]
 
@@ -58,31 +69,6 @@ Key = tuple[str, "str | None"]
 #: ``record(customer_id, resource_id, feature_id, requested_usage, result)``: told about
 #: every answered check (opt-in check analytics); must not raise or wait.
 CheckObserver = Callable[[str, "str | None", str, "float | None", "EntitlementResult"], object]
-
-#: ``fast_check(customer_id, feature_id, resource_id, requested_usage)``: the answer
-#: of a warm check, or ``None`` when the slow path must answer (miss, stale, period
-#: over, feature absent, bad ``requested_usage``). May raise ``TypeError`` for
-#: unhashable arguments; the caller then validates them.
-FastCheck = Callable[[Any, Any, Any, Any], "EntitlementResult | None"]
-
-#: The async check a facade binds (``get_entitlement``'s signature); ``SlowCheck``
-#: answers what the live index cannot: ``slow(customer_id, feature_id, resource_id,
-#: requested_usage)``.
-AsyncCheck = Callable[..., Awaitable[EntitlementResult]]
-SlowCheck = Callable[[Any, Any, Any, Any], Awaitable[EntitlementResult]]
-SyncCheck = Callable[..., EntitlementResult]
-#: ``consume`` as a facade exposes it, and its full path ``slow(customer_id,
-#: feature_id, amount, resource_id)``: see ``bind_consume``.
-AsyncConsume = Callable[..., Awaitable[EntitlementResult]]
-SlowConsume = Callable[[Any, Any, Any, Any], Awaitable[EntitlementResult]]
-
-_DELTA = "DELTA"
-_FRESH = EntitlementSource.FRESH_CACHE
-_new_tuple = tuple.__new__
-SlowPeek = Callable[[Any, Any, Any, Any], EntitlementResult]
-
-# Past the API's range a requested usage goes to validation (and fails) instead.
-_MAX = MAX_AMOUNT
 
 
 class StoreCounters:
@@ -96,70 +82,6 @@ class StoreCounters:
 
     def __init__(self) -> None:
         self.usage_updates = 0
-
-
-def _miss(_c: Any, _f: Any, _r: Any, _u: Any) -> EntitlementResult | None:
-    return None
-
-
-def make_fast_path(
-    live: dict[LiveKey, _Check],
-    entries: dict[Key, _Snapshot],
-    monotonic: Callable[[], float],
-) -> FastCheck:
-    """The warm check: the live index (no clock), else the snapshot and a clock read."""
-    live_get = live.get
-    get = entries.get
-
-    def fast_check(
-        customer_id: Any, feature_id: Any, resource_id: Any, requested_usage: Any
-    ) -> EntitlementResult | None:
-        check = live_get((customer_id, resource_id, feature_id))
-        if check is None:
-            # Not indexed (no timer to retire it, or checks are observed): the
-            # snapshot is fresh and its period lasts only if the clock says so.
-            snap = get((customer_id, resource_id))
-            if snap is None:
-                return None
-            now = monotonic()
-            if now >= snap.fresh_until:
-                return None
-            check = snap.checks.get(feature_id)
-            if check is None or now >= check.reset_at:
-                return None
-        return _answer(check, requested_usage)
-
-    return fast_check
-
-
-def _set_pending(check: _Check, pending: float) -> None:
-    """Write a new pending amount into ``check``; its prebuilt answers are void now."""
-    check.pending = pending
-    check.total = check.usage + pending
-    check.result = None
-    check.memo = NO_MEMO
-
-
-def _answer(check: _Check, requested_usage: Any) -> EntitlementResult | None:
-    """A fresh check's answer for ``requested_usage``, or None if that needs validation."""
-    if requested_usage is None:
-        result = check.result
-        if result is None:
-            result = answer_fresh(check, None)
-        check.hits += 1
-        return result
-    # Exact type test: bool is an int subclass and True would hit the memoised
-    # answer for 1; it must go to validation (and fail) instead.
-    kind = type(requested_usage)
-    if kind is float or kind is int:
-        result = check.memo.get(requested_usage)
-        if result is None:
-            if not 0.0 <= requested_usage <= _MAX:
-                return None
-            result = answer_fresh(check, requested_usage)
-        check.hits += 1
-        return result
-    return None
 
 
 class _EvictingLRU(LRUCache[Key, None]):
@@ -195,7 +117,7 @@ class EntitlementStore:
     ) -> None:
         self.entries: dict[Key, _Snapshot] = {}
         #: The live index: checks of fresh snapshots whose usage period lasts, by
-        #: ``(customer_id, resource_id, feature_id)``. A timer per snapshot takes its
+        #: ``(customer_id, resource_id, feature_id)``. A timer takes a snapshot's
         #: checks out when it goes stale or a period ends, so a hit needs no clock.
         self._live = LiveIndex(call_at, monotonic)
         self.live: dict[LiveKey, _Check] = self._live.checks
@@ -254,145 +176,16 @@ class EntitlementStore:
     # -- the bound checks a facade exposes -------------------------------------------
 
     def bind_check(self, slow: SlowCheck) -> AsyncCheck:
-        """The awaited check, answered from the live index, else by ``slow``.
-
-        A facade exposes the returned function as its ``get_entitlement``: a warm
-        check with a memoised answer is one dict lookup, a hit count and a memo
-        lookup, with no clock read and no further call.
-        """
-        live_get = self.live.get
-
-        async def get_entitlement(
-            customer_id: str,
-            feature_id: str,
-            *,
-            resource_id: str | None = None,
-            requested_usage: float | None = None,
-        ) -> EntitlementResult:
-            try:
-                check = live_get((customer_id, resource_id, feature_id))
-            except TypeError:  # unhashable: the slow path validates (and refuses) it
-                check = None
-            if check is not None:
-                kind = type(requested_usage)
-                if kind is int or kind is float:
-                    result = check.memo.get(requested_usage)  # type: ignore[arg-type]
-                    if result is not None:
-                        check.hits += 1
-                        return result
-                # None, a new amount (built and memoised), or one to validate.
-                result = _answer(check, requested_usage)
-                if result is not None:
-                    return result
-            return await slow(customer_id, feature_id, resource_id, requested_usage)
-
-        return get_entitlement
+        """The awaited check over the live index (see ``_fastpath.bind_check``)."""
+        return bind_check(self.live, slow)
 
     def bind_peek(self, slow: SlowPeek) -> SyncCheck:
-        """The synchronous check, answered from the live index, else by ``slow``."""
-        live_get = self.live.get
-
-        def peek_entitlement(
-            customer_id: str,
-            feature_id: str,
-            *,
-            resource_id: str | None = None,
-            requested_usage: float | None = None,
-        ) -> EntitlementResult:
-            try:
-                check = live_get((customer_id, resource_id, feature_id))
-            except TypeError:
-                check = None
-            if check is not None:
-                result = _answer(check, requested_usage)
-                if result is not None:
-                    return result
-            return slow(customer_id, feature_id, resource_id, requested_usage)
-
-        return peek_entitlement
+        """The synchronous check over the live index (see ``_fastpath.bind_peek``)."""
+        return bind_peek(self.live, slow)
 
     def bind_consume(self, track: Callable[[UsageRecord], bool], slow: SlowConsume) -> AsyncConsume:
-        """``consume`` over the live index: decide and, if granted, count and queue.
-
-        A facade without a shared tier exposes the returned function as its
-        ``consume``. ``track`` queues a record whose pending amount the store counts
-        itself (it must not tell the store again) and returns False when the queue
-        is full: :class:`StiggQueueFullError` is then raised and nothing is counted.
-        What the live index cannot decide (a cold or stale key, a bad amount) goes to
-        ``slow(customer_id, feature_id, amount, resource_id)``.
-        """
-        live_get = self.live.get
-        mono = self._monotonic
-        count = self._count_delta
-
-        async def consume(
-            customer_id: str,
-            feature_id: str,
-            amount: float = 1,
-            *,
-            resource_id: str | None = None,
-        ) -> EntitlementResult:
-            kind = type(amount)
-            if (kind is int or kind is float) and 0 < amount <= _MAX:
-                try:
-                    check = live_get((customer_id, resource_id, feature_id))
-                except TypeError:  # unhashable: the full path validates (and refuses) it
-                    check = None
-                if check is not None:
-                    if check.metered:
-                        granted = check.total + amount <= check.limit
-                    else:
-                        granted = check.granted
-                    if not granted or not check.tracks:
-                        result = _answer(check, amount)  # nothing to track: the plain answer
-                        if result is not None:
-                            return result
-                    else:
-                        key = new_key()
-                        # Built directly: the ids were valid when cached, the amount is
-                        # checked, the key is ours.
-                        record: UsageRecord = _new_tuple(
-                            UsageRecord,
-                            (
-                                customer_id,
-                                feature_id,
-                                amount,
-                                _DELTA,
-                                resource_id,
-                                None,
-                                None,
-                                key,
-                                mono(),
-                            ),
-                        )
-                        if not track(record):
-                            raise StiggQueueFullError(
-                                "the usage queue is full: nothing was consumed (raise "
-                                "UsagePipelineOptions.max_queue_size, or retry shortly)",
-                                operation="consume",
-                            )
-                        # The decision as made: pending before this item, which it carries.
-                        result = _new_tuple(
-                            EntitlementResult,
-                            (
-                                check.ent,
-                                True,
-                                None,
-                                amount,
-                                check.usage,
-                                _FRESH,
-                                check.snapshot,
-                                feature_id,
-                                check.pending,
-                                key,
-                            ),
-                        )
-                        check.hits += 1
-                        count(customer_id, resource_id, feature_id, key, amount, check)
-                        return result
-            return await slow(customer_id, feature_id, amount, resource_id)
-
-        return consume
+        """``consume`` over the live index (see ``_fastpath.bind_consume``)."""
+        return bind_consume(self.live, self._monotonic, self._count_delta, track, slow)
 
     # -- the live index ----------------------------------------------------------------
 
@@ -426,7 +219,7 @@ class EntitlementStore:
         """In a forked child: answer nothing from the fast path until :meth:`unpark`."""
         if not self._parked:
             self._parked = True
-            self.fast_check = _miss
+            self.fast_check = miss
             self._live.switch(False)
 
     def unpark(self) -> None:
@@ -633,7 +426,7 @@ class EntitlementStore:
         ledger = ledgers.get(feature_id)
         if ledger is None:
             ledger = ledgers[feature_id] = Ledger()
-        _set_pending(check, ledger.add_delta(key, amount, check.usage))
+        set_pending(check, ledger.add_delta(key, amount, check.usage))
 
     def _accepted(self, record: UsageRecord, check: _Check | None) -> None:
         """Count ``record`` on its ledger and in ``check`` (its cached check, if any)."""
@@ -647,7 +440,7 @@ class EntitlementStore:
             ledger = ledgers[feature_id] = Ledger()
         added = ledger.add(record.idempotency_key, record.update_behavior, record.value)
         if added and check is not None:
-            _set_pending(check, ledger.pending(check.usage))
+            set_pending(check, ledger.pending(check.usage))
 
     def usage_settled(
         self,
@@ -692,7 +485,7 @@ class EntitlementStore:
         if check is None:
             return
         ledger = self._ledgers.get(key, {}).get(feature_id)
-        _set_pending(check, 0.0 if ledger is None else ledger.pending(check.usage))
+        set_pending(check, 0.0 if ledger is None else ledger.pending(check.usage))
 
     # -- keys: recency, eviction, negative caching ---------------------------------
 
