@@ -117,19 +117,46 @@ OVERRIDES = {
     ("SubscriptionBillingInfo", "taxPercentage"): "Percentage",
     ("TaxExempt", "value"): "NonEmptyText",
     ("TaxExempt", "type"): "NonEmptyText",
+    ("MoneyInputDTO", "amount"): "PositiveFloat",
+    ("CreateCouponInput", "name"): "NonEmptyText",
+    ("CreateCouponInput", "percentOff"): "PercentOff",
+    ("CreateCouponInput", "discountValue"): "NonNegativeFloat",
+    ("CreateCouponInput", "durationInMonths"): "PositiveFloat",
+    ("ConsumeCreditInput", "amount"): "PositiveFloat",
+    ("CreditGrantInput", "amount"): "PositiveFloat",
+    ("CreditGrantInput", "displayName"): "DisplayName",
+    ("CreditGrantInput", "priority"): "NonNegativeFloat",
+    ("SaveAutoRechargeSettingsInput", "thresholdValue"): "NonNegativeFloat",
+    ("SaveAutoRechargeSettingsInput", "targetBalance"): "NonNegativeFloat",
+    ("SaveAutoRechargeSettingsInput", "maxSpendLimit"): "NonNegativeFloat",
+    ("VoidCreditGrantInput", "id"): "Id",
+    ("UsageHistoryInput", "groupBy"): "Id",
+    ("UsageHistoryV2Input", "groupBy"): "Id",
+    ("CreditUsageInput", "groupBy"): "Id",
 }
-#: (input, field) lists that must hold at least one item (a batch of nothing is a bug).
-NON_EMPTY = frozenset(
-    {
-        ("ReportUsageBulkInput", "usages"),
-        ("UsageEventsReportInput", "usageEvents"),
-        ("GrantPromotionalEntitlementsInput", "promotionalEntitlements"),
-    }
-)
+#: Most items one bulk import may carry (the API takes the batch as one request).
+MAX_IMPORT_ITEMS = 1000
+#: Most dimensions a usage history may be grouped by.
+MAX_GROUP_BY = 10
+#: (input, field) -> (fewest, most) items of a list (``None``: no bound). A batch of
+#: nothing is a bug; some batches and groupings have a documented ceiling.
+LIST_BOUNDS: dict[tuple[str, str], tuple[int | None, int | None]] = {
+    ("ReportUsageBulkInput", "usages"): (1, None),
+    ("UsageEventsReportInput", "usageEvents"): (1, None),
+    ("GrantPromotionalEntitlementsInput", "promotionalEntitlements"): (1, None),
+    ("GrantPromotionalEntitlementsGroupInput", "promotionalEntitlements"): (1, None),
+    ("CreateCouponInput", "amountsOff"): (1, None),
+    ("ConsumeCreditsAsyncInput", "consumptions"): (1, None),
+    ("ImportCustomerBulkInput", "customers"): (1, MAX_IMPORT_ITEMS),
+    ("ImportSubscriptionsBulkInput", "subscriptions"): (1, MAX_IMPORT_ITEMS),
+    ("UsageHistoryInput", "groupBy"): (None, MAX_GROUP_BY),
+    ("UsageHistoryV2Input", "groupBy"): (None, MAX_GROUP_BY),
+}
 _BASE_NAMES = (
     "AddonQuantity",
     "CountryCode",
     "Dimensions",
+    "DisplayName",
     "FiniteFloat",
     "Id",
     "InputDateTime",
@@ -137,7 +164,9 @@ _BASE_NAMES = (
     "NonEmptyText",
     "NonNegativeFloat",
     "PageSize",
+    "PercentOff",
     "Percentage",
+    "PositiveFloat",
     "StiggInput",
     "StrictBool",
     "StrictInt",
@@ -267,8 +296,12 @@ def _field_type(owner: str, name: str, field: GraphQLInputField) -> str:
     is_scalar = isinstance(named, GraphQLScalarType)
     item = _scalar_type(owner, name, named) if is_scalar else named.name  # type: ignore[arg-type,union-attr]
     if is_list:
-        if (owner, name) in NON_EMPTY:
-            return f"Annotated[tuple[{item}, ...], Field(min_length=1)]"
+        bounds = LIST_BOUNDS.get((owner, name))
+        if bounds is not None:
+            fewest, most = bounds
+            limits = [f"min_length={fewest}"] if fewest is not None else []
+            limits += [f"max_length={most}"] if most is not None else []
+            return f"Annotated[tuple[{item}, ...], Field({', '.join(limits)})]"
         return f"tuple[{item}, ...]"
     return item
 

@@ -32,6 +32,7 @@ __all__ = [
     "AddonQuantity",
     "CountryCode",
     "Dimensions",
+    "DisplayName",
     "FiniteFloat",
     "Id",
     "InputDateTime",
@@ -40,7 +41,9 @@ __all__ = [
     "NonEmptyText",
     "NonNegativeFloat",
     "PageSize",
+    "PercentOff",
     "Percentage",
+    "PositiveFloat",
     "SchemaEnum",
     "StiggInput",
     "StiggModel",
@@ -219,12 +222,18 @@ NonEmptyText = Annotated[str, Strict(), StringConstraints(min_length=1)]
 PageSize = Annotated[int, Strict(), Field(ge=1, le=1000)]
 #: A percentage from 0 to 100.
 Percentage = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
+#: A discount in percent: above 0, at most 100.
+PercentOff = Annotated[float, Strict(), Field(gt=0, le=100, allow_inf_nan=False)]
+#: A display name: 1-255 characters of text.
+DisplayName = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=255)]
 #: A number that must be finite and within the API's range (doubles count exactly up
 #: to 2**53, the same bound as ``_validation.check_amount``); ints are accepted, bools
 #: and strings are not.
 FiniteFloat = Annotated[float, Strict(), Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)]
 #: A finite number >= 0 (unit quantities, limits, requested usage).
 NonNegativeFloat = Annotated[float, Strict(), Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+#: A finite number > 0 (amounts of money or credits, durations).
+PositiveFloat = Annotated[float, Strict(), Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 #: An add-on quantity: an int >= 1.
 AddonQuantity = Annotated[int, Strict(), Field(ge=1)]
 #: An ISO-3166-1 alpha-2 country code ("US", "DK").

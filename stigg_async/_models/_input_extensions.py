@@ -15,30 +15,56 @@ from pydantic import ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from stigg_async._models._base import StiggInput
+from stigg_async._models._enums import CouponType
 
 __all__ = [
     "AddressExtension",
+    "ArchiveCustomerInputExtension",
     "BillableFeatureInputExtension",
     "BillingAddressExtension",
     "CheckoutOptionsExtension",
+    "CheckoutStateInputExtension",
+    "ConsumeCreditInputExtension",
+    "ConsumeCreditsAsyncInputExtension",
     "CouponFilterExtension",
     "CouponSortExtension",
     "CouponStatusFilterComparisonExtension",
     "CouponTypeFilterComparisonExtension",
+    "CreateCouponInputExtension",
+    "CreditBalanceSummaryInputExtension",
+    "CreditGrantInputExtension",
+    "CreditLedgerInputExtension",
+    "CreditUsageInputExtension",
     "CursorPagingExtension",
     "CustomerBillingInfoExtension",
     "CustomerFilterExtension",
+    "CustomerPortalInputExtension",
     "CustomerSortExtension",
+    "DetachCustomerPaymentMethodInputExtension",
+    "EntitlementCheckRequestedExtension",
+    "EntitlementCheckResultExtension",
     "EntitlementOptionsExtension",
+    "EstimateEventCostInputExtension",
     "EstimateSubscriptionInputExtension",
     "EstimateSubscriptionUpdateInputExtension",
+    "EstimateUsageCostInputExtension",
     "FetchEntitlementQueryExtension",
     "FetchEntitlementsQueryExtension",
     "GetActiveSubscriptionsInputExtension",
+    "GetAutoRechargeSettingsInputExtension",
+    "GetCreditGrantsInputExtension",
     "GetCustomerByRefIdInputExtension",
+    "GetEntitlementV2InputExtension",
     "GetSubscriptionInputExtension",
     "GrantPromotionalEntitlementInputExtension",
+    "GrantPromotionalEntitlementsGroupInputExtension",
     "GrantPromotionalEntitlementsInputExtension",
+    "ImportCustomerBulkInputExtension",
+    "ImportCustomerInputExtension",
+    "ImportSubscriptionInputExtension",
+    "ImportSubscriptionsBulkInputExtension",
+    "MoneyInputDTOExtension",
+    "PaymentSessionInputExtension",
     "ProvisionCustomerInputExtension",
     "ProvisionCustomerSubscriptionInputExtension",
     "ProvisionSubscriptionInputExtension",
@@ -46,6 +72,8 @@ __all__ = [
     "ReportUsageBulkInputExtension",
     "ReportUsageInputExtension",
     "RevokePromotionalEntitlementInputExtension",
+    "RevokePromotionalEntitlementsGroupInputExtension",
+    "SaveAutoRechargeSettingsInputExtension",
     "StringFieldComparisonExtension",
     "SubscriptionAddonInputExtension",
     "SubscriptionBillingInfoExtension",
@@ -54,11 +82,16 @@ __all__ = [
     "SubscriptionInputExtension",
     "SubscriptionMigrationInputExtension",
     "TaxExemptExtension",
+    "UnarchiveCustomerInputExtension",
+    "UnlinkPromotionalEntitlementsGroupInputExtension",
     "UpdateCustomerInputExtension",
     "UpdateSubscriptionInputExtension",
     "UsageEventReportInputExtension",
     "UsageEventsReportInputExtension",
+    "UsageHistoryInputExtension",
+    "UsageHistoryV2InputExtension",
     "UsageMeasurementCreateInputExtension",
+    "VoidCreditGrantInputExtension",
 ]
 
 
@@ -81,6 +114,14 @@ def _needs_one_of(model: StiggInput, first: str, second: str) -> None:
     # API needs one of them to know what to change.
     if getattr(model, first, None) is None and getattr(model, second, None) is None:
         raise _invalid(model, first, f"Field required (or {second})")
+
+
+def _ends_after(
+    model: StiggInput, start: str, end: str, message: str = "end_date must be after start_date"
+) -> None:
+    first, last = getattr(model, start, None), getattr(model, end, None)
+    if first is not None and last is not None and last <= first:
+        raise _invalid(model, end, message)
 
 
 class _SetIsNotNegative(StiggInput):
@@ -439,3 +480,254 @@ class UsageEventsReportInputExtension(StiggInput):
     """Input of ``reportEvent``: a batch of raw events (sent as ``$events``)."""
 
     variable_name: ClassVar[str] = "events"
+
+
+# -- customer administration, imports, promotion groups, coupons, checkout, usage
+# -- history, check analytics and credits (formerly hand-written whole) ----------
+
+
+class ArchiveCustomerInputExtension(StiggInput):
+    """Input of ``archiveCustomer``."""
+
+
+class UnarchiveCustomerInputExtension(StiggInput):
+    """Input of ``unarchiveCustomer``."""
+
+
+class DetachCustomerPaymentMethodInputExtension(StiggInput):
+    """Input of ``detachCustomerPaymentMethod``."""
+
+
+class CustomerPortalInputExtension(StiggInput):
+    """Input of ``customerPortal``: one customer, optionally one product or resource."""
+
+
+class ImportCustomerInputExtension(StiggInput):
+    """One customer to import (``importOneCustomer`` / ``importCustomersBulk``).
+
+    Example:
+        >>> from stigg_async.models import ImportCustomerInput
+        >>> ImportCustomerInput(customer_id="c-1", email="a@b.test").to_variables()
+        {'customerId': 'c-1', 'email': 'a@b.test'}
+    """
+
+    @model_validator(mode="after")
+    def _needs_an_id(self) -> Any:
+        if getattr(self, "customer_id", None) is None and getattr(self, "ref_id", None) is None:
+            raise _invalid(self, "customer_id", "customer_id is required to import a customer")
+        return self
+
+
+class ImportCustomerBulkInputExtension(StiggInput):
+    """Input of ``importCustomersBulk``: 1 to 1000 customers."""
+
+
+class ImportSubscriptionInputExtension(StiggInput):
+    """One subscription to import: a customer, a plan, and optionally its dates."""
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Any:
+        _ends_after(self, "start_date", "end_date")
+        return self
+
+
+class ImportSubscriptionsBulkInputExtension(StiggInput):
+    """Input of ``importSubscriptionsBulk``: 1 to 1000 subscriptions."""
+
+
+class GrantPromotionalEntitlementsGroupInputExtension(StiggInput):
+    """Input of ``grantPromotionalEntitlementsGroup``."""
+
+
+class RevokePromotionalEntitlementsGroupInputExtension(StiggInput):
+    """Input of ``revokePromotionalEntitlementsGroup``."""
+
+
+class UnlinkPromotionalEntitlementsGroupInputExtension(StiggInput):
+    """Input of ``unlinkPromotionalEntitlementsGroup``."""
+
+
+class MoneyInputDTOExtension(StiggInput):
+    """An amount off, in a currency."""
+
+
+class CreateCouponInputExtension(StiggInput):
+    """Input of ``createOneCoupon``: a PERCENTAGE (``percent_off``) or FIXED (``amounts_off``).
+
+    Example:
+        >>> from stigg_async.models import CreateCouponInput
+        >>> CreateCouponInput(ref_id="coupon-10", name="10% off", percent_off=10).to_variables()
+        {'name': '10% off', 'percentOff': 10.0, 'refId': 'coupon-10', 'type': 'PERCENTAGE'}
+    """
+
+    @model_validator(mode="after")
+    def _one_discount(self) -> Any:
+        percent_off = getattr(self, "percent_off", None)
+        if (percent_off is None) == (getattr(self, "amounts_off", None) is None):
+            raise _invalid(self, "percent_off", "give exactly one of percent_off and amounts_off")
+        implied = "PERCENTAGE" if percent_off is not None else "FIXED"
+        given = getattr(self, "type", None)
+        if given is not None and given != implied:
+            raise _invalid(self, "type", f"type {given} does not match the discount given")
+        if given is None:
+            # The type follows from the discount given: sent explicitly, as the API wants.
+            object.__setattr__(self, "type", CouponType(implied))
+        return self
+
+
+class PaymentSessionInputExtension(StiggInput):
+    """Input of ``createPaymentSession``."""
+
+
+class CheckoutStateInputExtension(StiggInput):
+    """Input of ``checkoutState``."""
+
+
+class UsageHistoryInputExtension(StiggInput):
+    """Input of ``usageHistory`` (sent as ``$usageHistoryInput``)."""
+
+    variable_name: ClassVar[str] = "usageHistoryInput"
+
+    @model_validator(mode="after")
+    def _range(self) -> Any:
+        _ends_after(self, "start_date", "end_date")
+        return self
+
+
+class UsageHistoryV2InputExtension(StiggInput):
+    """Input of ``usageHistoryV2``."""
+
+    @model_validator(mode="after")
+    def _range(self) -> Any:
+        _ends_after(self, "start_date", "end_date")
+        return self
+
+
+class EntitlementCheckResultExtension(StiggInput):
+    """What a local entitlement check answered, as reported for analytics."""
+
+
+class EntitlementCheckRequestedExtension(StiggInput):
+    """Input of ``reportEntitlementCheckRequested`` (one check, for Stigg's analytics)."""
+
+    variable_name: ClassVar[str] = "entitlementCheckRequested"
+
+
+class CreditGrantInputExtension(StiggInput):
+    """Input of ``createCreditGrant``: give a customer credits in a currency.
+
+    ``priority`` orders consumption (lower first); ``expire_at`` must be after
+    ``effective_at`` (which defaults to now on the server).
+
+    Example:
+        >>> from stigg_async.models import CreditGrantInput
+        >>> CreditGrantInput(
+        ...     customer_id="customer-1", currency_id="currency-ai-credits", amount=100,
+        ...     display_name="Welcome credits", grant_type="PROMOTIONAL",
+        ... ).to_variables()
+        {'amount': 100.0, 'currencyId': 'currency-ai-credits', 'customerId': 'customer-1', 'displayName': 'Welcome credits', 'grantType': 'PROMOTIONAL'}
+    """
+
+    @model_validator(mode="after")
+    def _expires_after_it_starts(self) -> Any:
+        _ends_after(self, "effective_at", "expire_at", "expire_at must be later than effective_at")
+        return self
+
+
+class VoidCreditGrantInputExtension(StiggInput):
+    """Input of ``voidCreditGrant``: the grant's id."""
+
+
+class ConsumeCreditInputExtension(StiggInput):
+    """One consumption of credits; ``idempotency_key`` makes a retry count once.
+
+    Example:
+        >>> from stigg_async.models import ConsumeCreditInput
+        >>> ConsumeCreditInput(
+        ...     customer_id="customer-1", currency_id="currency-ai-credits", amount=2,
+        ...     idempotency_key="k-1",
+        ... ).to_variables()
+        {'amount': 2.0, 'currencyId': 'currency-ai-credits', 'customerId': 'customer-1', 'idempotencyKey': 'k-1'}
+    """
+
+
+class ConsumeCreditsAsyncInputExtension(StiggInput):
+    """Input of ``consumeCreditsAsync``: consumptions the server applies later."""
+
+
+class CreditBalanceSummaryInputExtension(StiggInput):
+    """Input of ``creditBalanceSummary``: a customer's balances (one currency, or all)."""
+
+
+class GetCreditGrantsInputExtension(StiggInput):
+    """Input of ``creditGrants``: one page of a customer's grants."""
+
+
+class CreditLedgerInputExtension(StiggInput):
+    """Input of ``creditsLedger``: one page of ledger entries, optionally of some kinds."""
+
+
+class CreditUsageInputExtension(StiggInput):
+    """Input of ``creditUsage``: credits consumed over time, per feature."""
+
+
+class GetAutoRechargeSettingsInputExtension(StiggInput):
+    """Input of ``getAutoRechargeSettings``."""
+
+
+class SaveAutoRechargeSettingsInputExtension(StiggInput):
+    """Input of ``saveAutoRechargeSettings``: top up to ``target_balance`` below a threshold.
+
+    Example:
+        >>> from stigg_async.models import SaveAutoRechargeSettingsInput
+        >>> SaveAutoRechargeSettingsInput(
+        ...     customer_id="customer-1", currency_id="currency-ai-credits", is_enabled=True,
+        ...     threshold_value=50, target_balance=200,
+        ... ).to_variables()["targetBalance"]
+        200.0
+    """
+
+    @model_validator(mode="after")
+    def _recharge_rules(self) -> Any:
+        threshold = getattr(self, "threshold_value", None)
+        target = getattr(self, "target_balance", None)
+        if target is not None and threshold is not None and target <= threshold:
+            raise _invalid(self, "target_balance", "must be greater than threshold_value")
+        if getattr(self, "is_enabled", False) and (threshold is None or target is None):
+            raise _invalid(
+                self,
+                "threshold_value",
+                "threshold_value and target_balance are required when enabled",
+            )
+        return self
+
+
+class EstimateUsageCostInputExtension(StiggInput):
+    """Input of ``estimateUsageCost``: what reporting ``value`` of a feature would cost."""
+
+
+class EstimateEventCostInputExtension(StiggInput):
+    """Input of ``estimateEventCost``: what one raw event would cost."""
+
+
+class GetEntitlementV2InputExtension(StiggInput):
+    """Query of ``entitlementV2``: one feature's or one currency's entitlement (sent as ``$query``).
+
+    Example:
+        >>> from stigg_async.models import EntitlementOptions, GetEntitlementV2Input
+        >>> GetEntitlementV2Input(
+        ...     customer_id="customer-1", currency_id="currency-ai-credits",
+        ...     options=EntitlementOptions(requested_usage=5),
+        ... ).as_operation_variables()
+        {'query': {'currencyId': 'currency-ai-credits', 'customerId': 'customer-1', 'options': {'requestedUsage': 5.0}}}
+    """
+
+    variable_name: ClassVar[str] = "query"
+
+    @model_validator(mode="after")
+    def _one_of_feature_or_currency(self) -> Any:
+        if (getattr(self, "feature_id", None) is None) == (
+            getattr(self, "currency_id", None) is None
+        ):
+            raise _invalid(self, "feature_id", "pass exactly one of feature_id and currency_id")
+        return self

@@ -12,6 +12,7 @@ from stigg_async._models._base import (
     AddonQuantity,
     CountryCode,
     Dimensions,
+    DisplayName,
     FiniteFloat,
     Id,
     InputDateTime,
@@ -20,6 +21,8 @@ from stigg_async._models._base import (
     NonNegativeFloat,
     PageSize,
     Percentage,
+    PercentOff,
+    PositiveFloat,
     StiggInput,
     StrictBool,
     StrictInt,
@@ -88,27 +91,52 @@ from stigg_async._models._enums import (
 )
 from stigg_async._models._input_extensions import (
     AddressExtension,
+    ArchiveCustomerInputExtension,
     BillableFeatureInputExtension,
     BillingAddressExtension,
     CheckoutOptionsExtension,
+    CheckoutStateInputExtension,
+    ConsumeCreditInputExtension,
+    ConsumeCreditsAsyncInputExtension,
     CouponFilterExtension,
     CouponSortExtension,
     CouponStatusFilterComparisonExtension,
     CouponTypeFilterComparisonExtension,
+    CreateCouponInputExtension,
+    CreditBalanceSummaryInputExtension,
+    CreditGrantInputExtension,
+    CreditLedgerInputExtension,
+    CreditUsageInputExtension,
     CursorPagingExtension,
     CustomerBillingInfoExtension,
     CustomerFilterExtension,
+    CustomerPortalInputExtension,
     CustomerSortExtension,
+    DetachCustomerPaymentMethodInputExtension,
+    EntitlementCheckRequestedExtension,
+    EntitlementCheckResultExtension,
     EntitlementOptionsExtension,
+    EstimateEventCostInputExtension,
     EstimateSubscriptionInputExtension,
     EstimateSubscriptionUpdateInputExtension,
+    EstimateUsageCostInputExtension,
     FetchEntitlementQueryExtension,
     FetchEntitlementsQueryExtension,
     GetActiveSubscriptionsInputExtension,
+    GetAutoRechargeSettingsInputExtension,
+    GetCreditGrantsInputExtension,
     GetCustomerByRefIdInputExtension,
+    GetEntitlementV2InputExtension,
     GetSubscriptionInputExtension,
     GrantPromotionalEntitlementInputExtension,
+    GrantPromotionalEntitlementsGroupInputExtension,
     GrantPromotionalEntitlementsInputExtension,
+    ImportCustomerBulkInputExtension,
+    ImportCustomerInputExtension,
+    ImportSubscriptionInputExtension,
+    ImportSubscriptionsBulkInputExtension,
+    MoneyInputDTOExtension,
+    PaymentSessionInputExtension,
     ProvisionCustomerInputExtension,
     ProvisionCustomerSubscriptionInputExtension,
     ProvisionSubscriptionInputExtension,
@@ -116,6 +144,8 @@ from stigg_async._models._input_extensions import (
     ReportUsageBulkInputExtension,
     ReportUsageInputExtension,
     RevokePromotionalEntitlementInputExtension,
+    RevokePromotionalEntitlementsGroupInputExtension,
+    SaveAutoRechargeSettingsInputExtension,
     StringFieldComparisonExtension,
     SubscriptionAddonInputExtension,
     SubscriptionBillingInfoExtension,
@@ -124,11 +154,16 @@ from stigg_async._models._input_extensions import (
     SubscriptionInputExtension,
     SubscriptionMigrationInputExtension,
     TaxExemptExtension,
+    UnarchiveCustomerInputExtension,
+    UnlinkPromotionalEntitlementsGroupInputExtension,
     UpdateCustomerInputExtension,
     UpdateSubscriptionInputExtension,
     UsageEventReportInputExtension,
     UsageEventsReportInputExtension,
+    UsageHistoryInputExtension,
+    UsageHistoryV2InputExtension,
     UsageMeasurementCreateInputExtension,
+    VoidCreditGrantInputExtension,
 )
 
 __all__ = [
@@ -544,10 +579,10 @@ class SubscriptionCouponConfigurationInput(StiggInput):
     start_date: InputDateTime | None = None
 
 
-class MoneyInputDTO(StiggInput):
-    """The schema's input ``MoneyInputDTO``."""
+class MoneyInputDTO(MoneyInputDTOExtension):
+    """An amount off, in a currency."""
 
-    amount: FiniteFloat
+    amount: PositiveFloat
     currency: Currency | None = None
 
 
@@ -773,8 +808,8 @@ class ApplySubscriptionInput(StiggInput):
     unit_quantity: NonNegativeFloat | None = None
 
 
-class ArchiveCustomerInput(StiggInput):
-    """The schema's input ``ArchiveCustomerInput``."""
+class ArchiveCustomerInput(ArchiveCustomerInputExtension):
+    """Input of ``archiveCustomer``."""
 
     customer_id: Id
     environment_id: Id | None = None
@@ -858,8 +893,8 @@ class CheckoutOptions(CheckoutOptionsExtension):
     success_url: Url
 
 
-class CheckoutStateInput(StiggInput):
-    """The schema's input ``CheckoutStateInput``."""
+class CheckoutStateInput(CheckoutStateInputExtension):
+    """Input of ``checkoutState``."""
 
     billing_country_code: CountryCode | None = None
     customer_id: Id
@@ -868,10 +903,19 @@ class CheckoutStateInput(StiggInput):
     resource_id: Id | None = None
 
 
-class ConsumeCreditInput(StiggInput):
-    """The schema's input ``ConsumeCreditInput``."""
+class ConsumeCreditInput(ConsumeCreditInputExtension):
+    """One consumption of credits; ``idempotency_key`` makes a retry count once.
 
-    amount: FiniteFloat
+    Example:
+        >>> from stigg_async.models import ConsumeCreditInput
+        >>> ConsumeCreditInput(
+        ...     customer_id="customer-1", currency_id="currency-ai-credits", amount=2,
+        ...     idempotency_key="k-1",
+        ... ).to_variables()
+        {'amount': 2.0, 'currencyId': 'currency-ai-credits', 'customerId': 'customer-1', 'idempotencyKey': 'k-1'}
+    """
+
+    amount: PositiveFloat
     created_at: InputDateTime | None = None
     currency_id: Id
     customer_id: Id
@@ -881,10 +925,10 @@ class ConsumeCreditInput(StiggInput):
     resource_id: Id | None = None
 
 
-class ConsumeCreditsAsyncInput(StiggInput):
-    """The schema's input ``ConsumeCreditsAsyncInput``."""
+class ConsumeCreditsAsyncInput(ConsumeCreditsAsyncInputExtension):
+    """Input of ``consumeCreditsAsync``: consumptions the server applies later."""
 
-    consumptions: tuple[ConsumeCreditInput, ...]
+    consumptions: Annotated[tuple[ConsumeCreditInput, ...], Field(min_length=1)]
     environment_id: Id | None = None
 
 
@@ -995,23 +1039,29 @@ class CouponSort(CouponSortExtension):
     nulls: SortNulls | None = None
 
 
-class CreateCouponInput(StiggInput):
-    """The schema's input ``CreateCouponInput``."""
+class CreateCouponInput(CreateCouponInputExtension):
+    """Input of ``createOneCoupon``: a PERCENTAGE (``percent_off``) or FIXED (``amounts_off``).
+
+    Example:
+        >>> from stigg_async.models import CreateCouponInput
+        >>> CreateCouponInput(ref_id="coupon-10", name="10% off", percent_off=10).to_variables()
+        {'name': '10% off', 'percentOff': 10.0, 'refId': 'coupon-10', 'type': 'PERCENTAGE'}
+    """
 
     additional_meta_data: JsonObject | None = None
-    amounts_off: tuple[MoneyInputDTO, ...] | None = None
+    amounts_off: Annotated[tuple[MoneyInputDTO, ...], Field(min_length=1)] | None = None
     description: Text | None = None
-    discount_value: FiniteFloat | None = None
-    duration_in_months: FiniteFloat | None = None
+    discount_value: NonNegativeFloat | None = None
+    duration_in_months: PositiveFloat | None = None
     environment_id: Id | None = None
-    name: Text
-    percent_off: FiniteFloat | None = None
+    name: NonEmptyText
+    percent_off: PercentOff | None = None
     ref_id: Id
     type: CouponType | None = None
 
 
-class CreditBalanceSummaryInput(StiggInput):
-    """The schema's input ``CreditBalanceSummaryInput``."""
+class CreditBalanceSummaryInput(CreditBalanceSummaryInputExtension):
+    """Input of ``creditBalanceSummary``: a customer's balances (one currency, or all)."""
 
     currency_id: Id | None = None
     customer_id: Id
@@ -1027,24 +1077,36 @@ class CreditGrantBillingInfoInput(StiggInput):
     is_invoice_paid: StrictBool | None = None
 
 
-class CreditGrantInput(StiggInput):
-    """The schema's input ``CreditGrantInput``."""
+class CreditGrantInput(CreditGrantInputExtension):
+    """Input of ``createCreditGrant``: give a customer credits in a currency.
+
+    ``priority`` orders consumption (lower first); ``expire_at`` must be after
+    ``effective_at`` (which defaults to now on the server).
+
+    Example:
+        >>> from stigg_async.models import CreditGrantInput
+        >>> CreditGrantInput(
+        ...     customer_id="customer-1", currency_id="currency-ai-credits", amount=100,
+        ...     display_name="Welcome credits", grant_type="PROMOTIONAL",
+        ... ).to_variables()
+        {'amount': 100.0, 'currencyId': 'currency-ai-credits', 'customerId': 'customer-1', 'displayName': 'Welcome credits', 'grantType': 'PROMOTIONAL'}
+    """
 
     additional_meta_data: JsonObject | None = None
-    amount: FiniteFloat
+    amount: PositiveFloat
     await_payment_confirmation: StrictBool | None = None
     billing_information: CreditGrantBillingInfoInput | None = None
     comment: Text | None = None
     cost: MoneyInputDTO | None = None
     currency_id: Id
     customer_id: Id
-    display_name: Text
+    display_name: DisplayName
     effective_at: InputDateTime | None = None
     environment_id: Id | None = None
     expire_at: InputDateTime | None = None
     grant_type: CreditGrantTypeInput
     payment_collection_method: PaymentCollectionMethod | None = None
-    priority: FiniteFloat | None = None
+    priority: NonNegativeFloat | None = None
     resource_id: Id | None = None
 
 
@@ -1063,8 +1125,8 @@ class CursorPaging(CursorPagingExtension):
     last: PageSize | None = None
 
 
-class CreditLedgerInput(StiggInput):
-    """The schema's input ``CreditLedgerInput``."""
+class CreditLedgerInput(CreditLedgerInputExtension):
+    """Input of ``creditsLedger``: one page of ledger entries, optionally of some kinds."""
 
     currency_id: Id | None = None
     customer_id: Id
@@ -1074,14 +1136,14 @@ class CreditLedgerInput(StiggInput):
     resource_id: Id | None = None
 
 
-class CreditUsageInput(StiggInput):
-    """The schema's input ``CreditUsageInput``."""
+class CreditUsageInput(CreditUsageInputExtension):
+    """Input of ``creditUsage``: credits consumed over time, per feature."""
 
     currency_id: Id | None = None
     customer_id: Id
     end_date: InputDateTime | None = None
     environment_id: Id | None = None
-    group_by: tuple[Text, ...] | None = None
+    group_by: tuple[Id, ...] | None = None
     paging: CursorPaging | None = None
     resource_id: Id | None = None
     start_date: InputDateTime | None = None
@@ -1257,8 +1319,8 @@ class CustomerFilter(CustomerFilterExtension):
     updated_at: DateFieldComparison | None = None
 
 
-class CustomerPortalInput(StiggInput):
-    """The schema's input ``CustomerPortalInput``."""
+class CustomerPortalInput(CustomerPortalInputExtension):
+    """Input of ``customerPortal``: one customer, optionally one product or resource."""
 
     customer_id: Id
     product_id: Id | None = None
@@ -1464,15 +1526,15 @@ class DelegateSubscriptionToCustomerInput(StiggInput):
     subscription_id: Id
 
 
-class DetachCustomerPaymentMethodInput(StiggInput):
-    """The schema's input ``DetachCustomerPaymentMethodInput``."""
+class DetachCustomerPaymentMethodInput(DetachCustomerPaymentMethodInputExtension):
+    """Input of ``detachCustomerPaymentMethod``."""
 
     customer_id: Id
     environment_id: Id | None = None
 
 
-class EntitlementCheckResult(StiggInput):
-    """The schema's input ``EntitlementCheckResult``."""
+class EntitlementCheckResult(EntitlementCheckResultExtension):
+    """What a local entitlement check answered, as reported for analytics."""
 
     access_denied_reason: AccessDeniedReason | None = None
     current_usage: FiniteFloat | None = None
@@ -1490,8 +1552,8 @@ class EntitlementCheckResult(StiggInput):
     yearly_reset_period_configuration: YearlyResetPeriodConfigInput | None = None
 
 
-class EntitlementCheckRequested(StiggInput):
-    """The schema's input ``EntitlementCheckRequested``."""
+class EntitlementCheckRequested(EntitlementCheckRequestedExtension):
+    """Input of ``reportEntitlementCheckRequested`` (one check, for Stigg's analytics)."""
 
     customer_id: Id
     entitlement_check_result: EntitlementCheckResult
@@ -1510,8 +1572,8 @@ class EntitlementOptions(EntitlementOptionsExtension):
     should_track: StrictBool | None = None
 
 
-class EstimateEventCostInput(StiggInput):
-    """The schema's input ``EstimateEventCostInput``."""
+class EstimateEventCostInput(EstimateEventCostInputExtension):
+    """Input of ``estimateEventCost``: what one raw event would cost."""
 
     customer_id: Id
     dimensions: Dimensions | None = None
@@ -1555,8 +1617,8 @@ class EstimateSubscriptionUpdateInput(EstimateSubscriptionUpdateInputExtension):
     unit_quantity: NonNegativeFloat | None = None
 
 
-class EstimateUsageCostInput(StiggInput):
-    """The schema's input ``EstimateUsageCostInput``."""
+class EstimateUsageCostInput(EstimateUsageCostInputExtension):
+    """Input of ``estimateUsageCost``: what reporting ``value`` of a feature would cost."""
 
     customer_id: Id
     dimensions: Dimensions | None = None
@@ -1646,16 +1708,16 @@ class GetActiveSubscriptionsInput(GetActiveSubscriptionsInputExtension):
     resource_ids: tuple[Id, ...] | None = None
 
 
-class GetAutoRechargeSettingsInput(StiggInput):
-    """The schema's input ``GetAutoRechargeSettingsInput``."""
+class GetAutoRechargeSettingsInput(GetAutoRechargeSettingsInputExtension):
+    """Input of ``getAutoRechargeSettings``."""
 
     currency_id: Id
     customer_id: Id
     environment_id: Id | None = None
 
 
-class GetCreditGrantsInput(StiggInput):
-    """The schema's input ``GetCreditGrantsInput``."""
+class GetCreditGrantsInput(GetCreditGrantsInputExtension):
+    """Input of ``creditGrants``: one page of a customer's grants."""
 
     currency_id: Id | None = None
     customer_id: Id
@@ -1671,8 +1733,17 @@ class GetCustomerByRefIdInput(GetCustomerByRefIdInputExtension):
     environment_id: Id | None = None
 
 
-class GetEntitlementV2Input(StiggInput):
-    """The schema's input ``GetEntitlementV2Input``."""
+class GetEntitlementV2Input(GetEntitlementV2InputExtension):
+    """Query of ``entitlementV2``: one feature's or one currency's entitlement (sent as ``$query``).
+
+    Example:
+        >>> from stigg_async.models import EntitlementOptions, GetEntitlementV2Input
+        >>> GetEntitlementV2Input(
+        ...     customer_id="customer-1", currency_id="currency-ai-credits",
+        ...     options=EntitlementOptions(requested_usage=5),
+        ... ).as_operation_variables()
+        {'query': {'currencyId': 'currency-ai-credits', 'customerId': 'customer-1', 'options': {'requestedUsage': 5.0}}}
+    """
 
     currency_id: Id | None = None
     customer_id: Id
@@ -1729,13 +1800,15 @@ class GrantPromotionalEntitlementInput(GrantPromotionalEntitlementInputExtension
     yearly_reset_period_configuration: YearlyResetPeriodConfigInput | None = None
 
 
-class GrantPromotionalEntitlementsGroupInput(StiggInput):
-    """The schema's input ``GrantPromotionalEntitlementsGroupInput``."""
+class GrantPromotionalEntitlementsGroupInput(GrantPromotionalEntitlementsGroupInputExtension):
+    """Input of ``grantPromotionalEntitlementsGroup``."""
 
     customer_id: Id
     environment_id: Id | None = None
     feature_group_id: Id
-    promotional_entitlements: tuple[GrantPromotionalEntitlementInput, ...]
+    promotional_entitlements: Annotated[
+        tuple[GrantPromotionalEntitlementInput, ...], Field(min_length=1)
+    ]
 
 
 class GrantPromotionalEntitlementsInput(GrantPromotionalEntitlementsInputExtension):
@@ -1748,8 +1821,14 @@ class GrantPromotionalEntitlementsInput(GrantPromotionalEntitlementsInputExtensi
     ]
 
 
-class ImportCustomerInput(StiggInput):
-    """The schema's input ``ImportCustomerInput``."""
+class ImportCustomerInput(ImportCustomerInputExtension):
+    """One customer to import (``importOneCustomer`` / ``importCustomersBulk``).
+
+    Example:
+        >>> from stigg_async.models import ImportCustomerInput
+        >>> ImportCustomerInput(customer_id="c-1", email="a@b.test").to_variables()
+        {'customerId': 'c-1', 'email': 'a@b.test'}
+    """
 
     additional_meta_data: JsonObject | None = None
     billing_id: Id | None = None
@@ -1763,16 +1842,16 @@ class ImportCustomerInput(StiggInput):
     updated_at: InputDateTime | None = None
 
 
-class ImportCustomerBulkInput(StiggInput):
-    """The schema's input ``ImportCustomerBulkInput``."""
+class ImportCustomerBulkInput(ImportCustomerBulkInputExtension):
+    """Input of ``importCustomersBulk``: 1 to 1000 customers."""
 
-    customers: tuple[ImportCustomerInput, ...]
+    customers: Annotated[tuple[ImportCustomerInput, ...], Field(min_length=1, max_length=1000)]
     environment_id: Id | None = None
     integration_id: Id | None = None
 
 
-class ImportSubscriptionInput(StiggInput):
-    """The schema's input ``ImportSubscriptionInput``."""
+class ImportSubscriptionInput(ImportSubscriptionInputExtension):
+    """One subscription to import: a customer, a plan, and optionally its dates."""
 
     additional_meta_data: JsonObject | None = None
     addons: tuple[SubscriptionAddonInput, ...] | None = None
@@ -1793,12 +1872,14 @@ class ImportSubscriptionInput(StiggInput):
     updated_at: InputDateTime | None = None
 
 
-class ImportSubscriptionsBulkInput(StiggInput):
-    """The schema's input ``ImportSubscriptionsBulkInput``."""
+class ImportSubscriptionsBulkInput(ImportSubscriptionsBulkInputExtension):
+    """Input of ``importSubscriptionsBulk``: 1 to 1000 subscriptions."""
 
     environment_id: Id | None = None
     integration_id: Id | None = None
-    subscriptions: tuple[ImportSubscriptionInput, ...]
+    subscriptions: Annotated[
+        tuple[ImportSubscriptionInput, ...], Field(min_length=1, max_length=1000)
+    ]
 
 
 class MeterTypeFilterComparison(StiggInput):
@@ -1820,8 +1901,8 @@ class MeterTypeFilterComparison(StiggInput):
     not_like: MeterType | None = None
 
 
-class PaymentSessionInput(StiggInput):
-    """The schema's input ``PaymentSessionInput``."""
+class PaymentSessionInput(PaymentSessionInputExtension):
+    """Input of ``createPaymentSession``."""
 
     billing_country_code: CountryCode | None = None
     customer_id: Id
@@ -2208,26 +2289,35 @@ class RevokePromotionalEntitlementInput(RevokePromotionalEntitlementInputExtensi
     feature_id: Id
 
 
-class RevokePromotionalEntitlementsGroupInput(StiggInput):
-    """The schema's input ``RevokePromotionalEntitlementsGroupInput``."""
+class RevokePromotionalEntitlementsGroupInput(RevokePromotionalEntitlementsGroupInputExtension):
+    """Input of ``revokePromotionalEntitlementsGroup``."""
 
     customer_id: Id
     environment_id: Id | None = None
     feature_group_id: Id
 
 
-class SaveAutoRechargeSettingsInput(StiggInput):
-    """The schema's input ``SaveAutoRechargeSettingsInput``."""
+class SaveAutoRechargeSettingsInput(SaveAutoRechargeSettingsInputExtension):
+    """Input of ``saveAutoRechargeSettings``: top up to ``target_balance`` below a threshold.
+
+    Example:
+        >>> from stigg_async.models import SaveAutoRechargeSettingsInput
+        >>> SaveAutoRechargeSettingsInput(
+        ...     customer_id="customer-1", currency_id="currency-ai-credits", is_enabled=True,
+        ...     threshold_value=50, target_balance=200,
+        ... ).to_variables()["targetBalance"]
+        200.0
+    """
 
     currency_id: Id
     customer_id: Id
     environment_id: Id | None = None
     grant_expiration_period: GrantExpirationPeriod | None = None
     is_enabled: StrictBool
-    max_spend_limit: FiniteFloat | None = None
-    target_balance: FiniteFloat | None = None
+    max_spend_limit: NonNegativeFloat | None = None
+    target_balance: NonNegativeFloat | None = None
     threshold_type: ThresholdType | None = None
-    threshold_value: FiniteFloat | None = None
+    threshold_value: NonNegativeFloat | None = None
 
 
 class SubscriptionAddonFilterPriceFilter(StiggInput):
@@ -2642,15 +2732,15 @@ class TransferSubscriptionToResourceInput(StiggInput):
     subscription_id: Id
 
 
-class UnarchiveCustomerInput(StiggInput):
-    """The schema's input ``UnarchiveCustomerInput``."""
+class UnarchiveCustomerInput(UnarchiveCustomerInputExtension):
+    """Input of ``unarchiveCustomer``."""
 
     customer_id: Id
     environment_id: Id | None = None
 
 
-class UnlinkPromotionalEntitlementsGroupInput(StiggInput):
-    """The schema's input ``UnlinkPromotionalEntitlementsGroupInput``."""
+class UnlinkPromotionalEntitlementsGroupInput(UnlinkPromotionalEntitlementsGroupInputExtension):
+    """Input of ``unlinkPromotionalEntitlementsGroup``."""
 
     customer_id: Id
     environment_id: Id | None = None
@@ -2757,14 +2847,14 @@ class UsageEventsReportInput(UsageEventsReportInputExtension):
     usage_events: Annotated[tuple[UsageEventReportInput, ...], Field(min_length=1)]
 
 
-class UsageHistoryInput(StiggInput):
-    """The schema's input ``UsageHistoryInput``."""
+class UsageHistoryInput(UsageHistoryInputExtension):
+    """Input of ``usageHistory`` (sent as ``$usageHistoryInput``)."""
 
     customer_ref_id: Id
     end_date: InputDateTime | None = None
     environment_id: Id | None = None
     feature_ref_id: Id
-    group_by: tuple[Text, ...] | None = None
+    group_by: Annotated[tuple[Id, ...], Field(max_length=10)] | None = None
     monthly_reset_period_configuration: MonthlyResetPeriodConfigInput | None = None
     reset_period: EntitlementResetPeriod | None = None
     resource_ref_id: Id | None = None
@@ -2773,14 +2863,14 @@ class UsageHistoryInput(StiggInput):
     yearly_reset_period_configuration: YearlyResetPeriodConfigInput | None = None
 
 
-class UsageHistoryV2Input(StiggInput):
-    """The schema's input ``UsageHistoryV2Input``."""
+class UsageHistoryV2Input(UsageHistoryV2InputExtension):
+    """Input of ``usageHistoryV2``."""
 
     customer_id: Id
     end_date: InputDateTime | None = None
     environment_id: Id | None = None
     feature_id: Id
-    group_by: tuple[Text, ...] | None = None
+    group_by: Annotated[tuple[Id, ...], Field(max_length=10)] | None = None
     include_inactive_subscriptions: StrictBool | None = None
     paging: CursorPaging | None = None
     resource_id: Id | None = None
@@ -2801,8 +2891,8 @@ class UsageMeasurementCreateInput(UsageMeasurementCreateInputExtension):
     value: FiniteFloat
 
 
-class VoidCreditGrantInput(StiggInput):
-    """The schema's input ``VoidCreditGrantInput``."""
+class VoidCreditGrantInput(VoidCreditGrantInputExtension):
+    """Input of ``voidCreditGrant``: the grant's id."""
 
     environment_id: Id | None = None
-    id: Text
+    id: Id
