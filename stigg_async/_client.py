@@ -187,6 +187,7 @@ class AsyncStigg(
         self._usage_observer = store if self._shared is None else self._shared.wrap_observer(store)
         self._usage = self._new_usage_pipeline()
         self._bind_fast_paths()
+        self._bind_consume()
         self._analytics_options = coerce_options(
             analytics, EntitlementAnalyticsOptions, "analytics"
         )
@@ -326,7 +327,7 @@ class AsyncStigg(
         # drop them without closing anything (closing would touch shared sockets).
         self._transport = GraphQLTransport(**self._transport_args)
         self._usage = self._new_usage_pipeline()
-        self._bind_fast_paths()
+        self._bind_consume()
         self._analytics = self._new_analytics()
         self._fork_generation = _fork.generation()
         self._loop = asyncio.get_running_loop()

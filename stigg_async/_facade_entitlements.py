@@ -23,9 +23,10 @@ from stigg_async._cache import (
     PrefetchSummary,
 )
 from stigg_async._cache._credits import CreditEntitlementResult
+from stigg_async._cache._fastpath import consume_queue_full
 from stigg_async._cache._model import EntitlementSource
 from stigg_async._clock import Clock
-from stigg_async._errors import StiggQueueFullError, StiggValidationError
+from stigg_async._errors import StiggValidationError
 from stigg_async._facade_shared import consume_shared
 from stigg_async._usage import UsagePipeline
 from stigg_async._usage._items import UsageRecord
@@ -153,21 +154,13 @@ class _EntitlementMethods:
         return await self._check_slow(customer_id, feature_id, resource_id, requested_usage)
 
     def _bind_fast_paths(self) -> None:
-        """Expose the store's bound checks and consume as this instance's methods.
+        """Expose the store's bound checks as this instance's check methods.
 
         The class methods stay the documented ones; on an instance the store's
         functions (same signatures) shadow them, so a warm check is one call. Call
-        after the cache exists, and again whenever the usage pipeline is replaced
-        (``consume`` queues into it). With a shared tier the fleet must hear of
-        every consumed item, so ``consume`` stays the full path.
+        once, after the cache exists.
         """
         store = self._entitlements.store
-        # (A host without a usage pipeline keeps the full path too.)
-        if self._shared is None and getattr(self, "_usage", None) is not None:
-            self.consume = _as_method(  # type: ignore[method-assign,assignment]
-                store.bind_consume(self._usage.enqueue_counted, self._consume_full),
-                _EntitlementMethods.consume,
-            )
         # Instance attributes shadowing the methods: mypy sees the declared methods.
         self.get_entitlement = _as_method(  # type: ignore[method-assign,assignment]
             store.bind_check(self._check_slow), _EntitlementMethods.get_entitlement
@@ -226,8 +219,22 @@ class _EntitlementMethods:
             ...     raise PaymentRequired(decision.access_denied_reason)
         """
         # Without a shared tier an instance decides warm calls through the store's
-        # bound consume (see _bind_fast_paths), which comes here for the rest.
+        # bound consume (see _bind_consume), which comes here for the rest.
         return await self._consume_full(customer_id, feature_id, amount, resource_id)
+
+    def _bind_consume(self) -> None:
+        """Expose the store's bound consume over the current usage pipeline.
+
+        Call after every new pipeline (``consume`` queues into it). With a shared tier
+        the fleet must hear of every consumed item, so ``consume`` stays the full path.
+        """
+        if self._shared is None:
+            self.consume = _as_method(  # type: ignore[method-assign,assignment]
+                self._entitlements.store.bind_consume(
+                    self._usage.enqueue_counted, self._consume_full
+                ),
+                _EntitlementMethods.consume,
+            )
 
     async def _consume_full(
         self, customer_id: Any, feature_id: Any, amount: Any, resource_id: Any
@@ -286,11 +293,7 @@ class _EntitlementMethods:
             self._clock.monotonic(),
         )
         if not self._usage.track_usage_record(record):
-            raise StiggQueueFullError(
-                "the usage queue is full: nothing was consumed (raise "
-                "UsagePipelineOptions.max_queue_size, or retry shortly)",
-                operation="consume",
-            )
+            raise consume_queue_full()
         return result.with_idempotency_key(record.idempotency_key)
 
     async def get_credit_entitlement(

@@ -32,6 +32,7 @@ __all__ = [
     "bind_check",
     "bind_consume",
     "bind_peek",
+    "consume_queue_full",
     "make_fast_path",
     "miss",
     "set_pending",
@@ -128,6 +129,15 @@ def answer(check: _Check, requested_usage: Any) -> EntitlementResult | None:
     return None
 
 
+def consume_queue_full() -> StiggQueueFullError:
+    """What ``consume`` raises when the usage queue refused its item (nothing tracked)."""
+    return StiggQueueFullError(
+        "the usage queue is full: nothing was consumed (raise "
+        "UsagePipelineOptions.max_queue_size, or retry shortly)",
+        operation="consume",
+    )
+
+
 #: ``count(customer_id, resource_id, feature_id, key, amount, check)``: count a
 #: freshly minted ``DELTA`` item as pending (the store's ledger and the check).
 CountDelta = Callable[[str, "str | None", str, str, float, _Check], None]
@@ -213,7 +223,6 @@ def bind_consume(
     ``slow(customer_id, feature_id, amount, resource_id)``.
     """
     live_get = live.get
-    mono = monotonic
 
     async def consume(
         customer_id: str,
@@ -250,15 +259,11 @@ def bind_consume(
                             None,
                             None,
                             key,
-                            mono(),
+                            monotonic(),
                         ),
                     )
                     if not track(record):
-                        raise StiggQueueFullError(
-                            "the usage queue is full: nothing was consumed (raise "
-                            "UsagePipelineOptions.max_queue_size, or retry shortly)",
-                            operation="consume",
-                        )
+                        raise consume_queue_full()
                     # The decision as made: pending before this item, which it carries.
                     result = _new_tuple(
                         EntitlementResult,

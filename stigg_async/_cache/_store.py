@@ -142,9 +142,7 @@ class EntitlementStore:
     @property
     def fast_hits(self) -> int:
         """Checks answered by the fast paths so far (summed over the cached checks)."""
-        return self._retired_hits + sum(
-            check.hits for snap in self.entries.values() for check in snap.checks.values()
-        )
+        return self._retired_hits + sum(self._hits_of(snap) for snap in self.entries.values())
 
     def observe_checks(self, observer: CheckObserver | None) -> None:
         """Tell ``observer`` about every answered check (fast path included).
@@ -420,24 +418,22 @@ class EntitlementStore:
         check: _Check,
     ) -> None:
         """Count a freshly minted ``DELTA`` item as pending on its ledger and ``check``."""
-        ledgers = self._ledgers.get((customer_id, resource_id))
-        if ledgers is None:
-            ledgers = self._ledgers[customer_id, resource_id] = {}
-        ledger = ledgers.get(feature_id)
-        if ledger is None:
-            ledger = ledgers[feature_id] = Ledger()
+        ledger = self._ledger((customer_id, resource_id), feature_id)
         set_pending(check, ledger.add_delta(key, amount, check.usage))
 
-    def _accepted(self, record: UsageRecord, check: _Check | None) -> None:
-        """Count ``record`` on its ledger and in ``check`` (its cached check, if any)."""
-        key = (record.customer_id, record.resource_id)
+    def _ledger(self, key: Key, feature_id: str) -> Ledger:
+        """The ledger of one entitlement, created on first use."""
         ledgers = self._ledgers.get(key)
         if ledgers is None:
             ledgers = self._ledgers[key] = {}
-        feature_id = record.feature_id
         ledger = ledgers.get(feature_id)
         if ledger is None:
             ledger = ledgers[feature_id] = Ledger()
+        return ledger
+
+    def _accepted(self, record: UsageRecord, check: _Check | None) -> None:
+        """Count ``record`` on its ledger and in ``check`` (its cached check, if any)."""
+        ledger = self._ledger((record.customer_id, record.resource_id), record.feature_id)
         added = ledger.add(record.idempotency_key, record.update_behavior, record.value)
         if added and check is not None:
             set_pending(check, ledger.pending(check.usage))

@@ -274,3 +274,26 @@ async def test_consume_with_a_full_queue_raises_and_counts_nothing(
         assert check.pending_usage == 2
         assert stigg.entitlement_stats.pending_usage_items == 2
         assert stigg.usage_stats.dropped == 1
+
+
+async def test_a_client_answers_warm_checks_through_the_stores_bound_functions(
+    stigg: AsyncStigg, stigg_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On an AsyncStigg, warm get/peek/consume need neither the general fast path nor the cache."""
+    customer = _customer(stigg_emulator)
+    await stigg.prefetch([customer])
+    cache = stigg._entitlements
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise AssertionError("a warm call left the store's bound functions")
+
+    monkeypatch.setattr(cache, "get", broken)
+    monkeypatch.setattr(cache, "peek", broken)
+    monkeypatch.setattr(cache.store, "fast_check", broken)
+    checked = await stigg.get_entitlement(customer, CAMPAIGNS, requested_usage=1)
+    peeked = stigg.peek_entitlement(customer, CAMPAIGNS, requested_usage=1)
+    consumed = await stigg.consume(customer, CAMPAIGNS)
+    assert checked.is_granted
+    assert peeked.is_granted
+    assert consumed.is_granted
+    assert checked.source is EntitlementSource.FRESH_CACHE
