@@ -243,16 +243,17 @@ class _FacadeCore:
             outcome = UsageOutcome.UNKNOWN if exc.may_have_landed else UsageOutcome.FAILED
             raise
         finally:  # cancellation too: sent or not, the outcome is unknown
+            paired = answers if answers is not None and len(answers) == len(records) else None
             for index, record in enumerate(records):
-                answer = None
-                if answers is not None and len(answers) == len(records):
-                    candidate = answers[index]
-                    if isinstance(candidate, Mapping):
-                        answer = candidate
+                candidate = None if paired is None else paired[index]
+                answer = candidate if isinstance(candidate, Mapping) else None
                 try:
                     observer.usage_settled(record, outcome, answer)
                 except Exception:  # never hides the call's own result or error
                     logger.exception("the usage observer raised; ignored")
+            if answers and paired is None:
+                # Answers that do not pair with the records still carry the new bases.
+                self._entitlements.apply_measurements(answers)
 
     async def _refresh_customer(self, customer_id: str | None) -> None:
         """Refetch a customer's cached entitlements after a change; never raises."""

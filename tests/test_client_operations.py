@@ -649,6 +649,22 @@ async def test_report_usage_bulk_gives_each_item_its_own_key(
     assert len(spy.applied) == 2
 
 
+async def test_bulk_answers_that_do_not_pair_with_the_items_still_reach_the_cache(
+    api: tuple[AsyncStigg, CacheSpy], server: RecordingServer
+) -> None:
+    """One answer for two items: no item gets it as its own, but the cache still does."""
+    client, spy = api
+    server.data({"reportUsageBulk": [USAGE_ACK]})
+    acks = await client.report_usage_bulk(
+        [
+            {"customer_id": "c-1", "feature_id": "feature-02-campaigns", "value": 2},
+            {"customer_id": "c-2", "feature_id": "feature-01-templates", "value": 1},
+        ]
+    )
+    assert len(acks) == 1
+    assert spy.applied == [USAGE_ACK]
+
+
 async def test_report_events_keys_every_event(
     api: tuple[AsyncStigg, CacheSpy], server: RecordingServer
 ) -> None:

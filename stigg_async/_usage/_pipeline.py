@@ -241,19 +241,7 @@ class UsagePipeline:
         """
         if self._closing:
             raise StiggClientStateError("usage cannot be tracked after the client is closed")
-        if self._queued >= self._max_queue:
-            self._drop()
-            return False
-        # _offer inlined for the usage lane: consume's hot path.
-        lane = self._usage
-        queue = lane.queue
-        queue.append(record)
-        lane.appended += 1
-        self._queued += 1
-        self._enqueued += 1
-        if len(queue) in (1, lane.batch_size):
-            self._kick()
-        return True
+        return self._offer(self._usage, record)
 
     def track_event(
         self,
